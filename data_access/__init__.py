@@ -1,0 +1,4 @@
+"""Store access: models, engine, migrations, bundle export/import and SQL queries.
+
+Nothing in this package imports Streamlit.
+"""

@@ -1,0 +1,210 @@
+"""Engine, sessions, schema upgrades and low-level bulk writes.
+
+The same code path serves SQLite (embedded default) and PostgreSQL
+(``DATABASE_URL=postgresql+psycopg://…``). The schema is always managed by the
+Alembic migrations under ``data_access/migrations``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine, event, func, inspect, select, text
+from sqlalchemy.engine import Connection, make_url
+from sqlmodel import Session, SQLModel, create_engine
+
+from . import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from .settings import get_settings
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+log = logging.getLogger(__name__)
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def normalise_url(url: str) -> str:
+    """Accept the usual ``postgres://`` / ``postgresql://`` spellings and use psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """A new engine for ``url`` (default: the configured ``DATABASE_URL``)."""
+    url = normalise_url(url or get_settings().database_url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """A process-wide engine per URL (reused by the app and the CLI)."""
+    key = normalise_url(url or get_settings().database_url)
+    if key not in _ENGINES:
+        _ENGINES[key] = make_engine(key)
+    return _ENGINES[key]
+
+
+def alembic_config(connection: Connection | None = None):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("path_separator", "os")
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def upgrade_schema(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` with the Alembic migrations."""
+    from alembic import command
+
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+@contextlib.contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """A session committed on success, rolled back on error."""
+    with Session(engine or get_engine()) as session:
+        try:
+            yield session
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
+
+
+def table(name: str):
+    try:
+        return SQLModel.metadata.tables[name]
+    except KeyError:
+        raise KeyError(f"table inconnue : {name}") from None
+
+
+def _python_value(value):
+    """Convert pandas/numpy scalars to plain Python values the drivers accept."""
+    if value is None:
+        return None
+    if value is pd.NaT:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value
+
+
+def frame_records(frame: pd.DataFrame) -> list[dict]:
+    """Rows of ``frame`` as dicts of plain Python values (NaN/NA -> None)."""
+    columns = list(frame.columns)
+    return [
+        {c: _python_value(v) for c, v in zip(columns, row)}
+        for row in frame.itertuples(index=False, name=None)
+    ]
+
+
+def bulk_insert(conn: Connection, table_name: str, rows: pd.DataFrame | Iterable[dict],
+                chunk_size: int = 20_000) -> int:
+    """Insert many rows in the current transaction; returns the number inserted."""
+    tbl = table(table_name)
+    records = frame_records(rows) if isinstance(rows, pd.DataFrame) else list(rows)
+    for start in range(0, len(records), chunk_size):
+        conn.execute(tbl.insert(), records[start:start + chunk_size])
+    return len(records)
+
+
+def reset_sequences(conn: Connection) -> None:
+    """After inserting explicit ids on PostgreSQL, move each id sequence past the max id."""
+    if conn.dialect.name != "postgresql":
+        return
+    for tbl in SQLModel.metadata.sorted_tables:
+        if "id" in tbl.c and tbl.c.id.primary_key and tbl.c.id.autoincrement:
+            conn.execute(text(
+                f"SELECT setval(pg_get_serial_sequence('{tbl.name}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {tbl.name}), 0) + 1, false)"
+            ))
+
+
+def row_counts(conn: Connection) -> dict[str, int]:
+    return {
+        t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+        for t in SQLModel.metadata.sorted_tables
+    }
+
+
+def store_is_empty(engine: Engine) -> bool:
+    insp = inspect(engine)
+    if not insp.has_table("territory"):
+        return True
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(table("territory"))).scalar_one() == 0
+
+
+def get_meta(conn: Connection, key: str, default: str | None = None) -> str | None:
+    tbl = table("store_meta")
+    value = conn.execute(select(tbl.c.value).where(tbl.c.key == key)).scalar_one_or_none()
+    return default if value is None else value
+
+
+def set_meta(conn: Connection, key: str, value: str) -> None:
+    tbl = table("store_meta")
+    if conn.execute(select(tbl.c.key).where(tbl.c.key == key)).first():
+        conn.execute(tbl.update().where(tbl.c.key == key).values(value=value))
+    else:
+        conn.execute(tbl.insert().values(key=key, value=value))
+
+
+def bump_data_version(conn: Connection) -> int:
+    """Increment the data version the caches key on; returns the new version."""
+    version = int(get_meta(conn, "data_version", "0")) + 1
+    set_meta(conn, "data_version", str(version))
+    return version
+
+
+def data_version(engine: Engine | None = None) -> int:
+    with (engine or get_engine()).connect() as conn:
+        return int(get_meta(conn, "data_version", "0"))
+
+
+def is_sample_store(engine: Engine | None = None) -> bool:
+    with (engine or get_engine()).connect() as conn:
+        return get_meta(conn, "sample", "0") == "1"

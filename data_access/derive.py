@@ -1,0 +1,43 @@
+"""Columns derived on write from other columns of the same row.
+
+Stored rather than computed at query time so that SQL can aggregate them the
+same way on SQLite and PostgreSQL (medians, thresholds) at 100x scale. Every
+write path (sample generator, bundle import, validating importers, forms) calls
+:func:`derive_row` or :func:`derive_frame` before inserting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+
+def _days(start, end):
+    if start is None or end is None or pd.isna(start) or pd.isna(end):
+        return None
+    return (pd.Timestamp(end) - pd.Timestamp(start)).days
+
+
+def derive_row(table: str, row: dict) -> dict:
+    """Return ``row`` with its derived columns filled in (for one-row writes)."""
+    if table == "retention_case":
+        row = dict(row)
+        row["signalement_delay_days"] = _days(row.get("sick_leave_start"), row.get("signalement_date"))
+        row["pathway_days"] = _days(row.get("signalement_date"), row.get("solution_date"))
+    return row
+
+
+def derive_frame(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Vectorised :func:`derive_row` for bulk writes."""
+    if table == "retention_case":
+        frame = frame.copy()
+        sig = pd.to_datetime(frame["signalement_date"])
+        frame["signalement_delay_days"] = (sig - pd.to_datetime(frame["sick_leave_start"])).dt.days.astype("Int64")
+        frame["pathway_days"] = (pd.to_datetime(frame["solution_date"]) - sig).dt.days.astype("Int64")
+    return frame
+
+
+DERIVED_COLUMNS = {"retention_case": ("signalement_delay_days", "pathway_days")}
+
+__all__ = ["derive_row", "derive_frame", "DERIVED_COLUMNS", "dt"]
