@@ -1,0 +1,331 @@
+"""The référentiel d'évaluation as data.
+
+``referentiel.yaml`` holds the charter's six evaluative questions, their
+judgement criteria ("on aura réussi si…") and indicators, in the charter's own
+French wording, plus for each indicator its kind, target direction, unit and a
+machine-readable *source*: which table of the store it is computed from and how.
+That one file drives the question pages, coverage, verdicts and bilans.
+
+This module defines the schema of that file (pydantic), loads it, and checks it
+against the store's metadata (tables, columns, vocabularies).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+REFERENTIEL_PATH = Path(__file__).with_name("referentiel.yaml")
+
+Kind = Literal["count", "share", "typology", "existence", "calendar", "survey", "descriptor", "duration"]
+Direction = Literal["up", "down", "to_zero", "stable", "none"]
+
+KIND_LABELS = {
+    "count": "Volume",
+    "share": "Part",
+    "typology": "Typologie",
+    "existence": "Existence",
+    "calendar": "Calendrier",
+    "survey": "Enquête de perception",
+    "descriptor": "Descripteur qualitatif",
+    "duration": "Délai",
+}
+DIRECTION_LABELS = {
+    "up": "à la hausse",
+    "down": "à la baisse",
+    "to_zero": "à la baisse, vers zéro",
+    "stable": "stable",
+    "none": "sans cible",
+}
+# Filter operators accepted in ``where`` clauses besides equality and lists.
+OPERATORS = {"ne", "lt", "le", "gt", "ge", "is_null", "not_in"}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Ratio(_Strict):
+    """Numerator or denominator of a share: a filter on the source rows, or a summed column."""
+
+    where: dict[str, Any] | None = None
+    sum: str | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self):
+        if (self.where is None) == (self.sum is None):
+            raise ValueError("un numérateur/dénominateur a soit 'where', soit 'sum'")
+        return self
+
+
+class Source(_Strict):
+    """How an indicator is computed from the store.
+
+    - ``table``: the table holding the rows; ``join``: a parent table joined
+      through its foreign key (columns of it are written ``parent.column``);
+    - ``date`` (a date column) or ``year`` (an integer year column) places rows
+      in time; ``territory`` places them in space (``None``: regional only);
+    - ``where``: the population (``{column: value | [values] | {op: value}}``,
+      ops ne, lt, le, gt, ge, is_null, not_in; key ``any_of`` holds a list of
+      such dicts OR-ed together);
+    - ``value``: ``count`` (rows), ``sum:<col>``, ``median:<col>`` or ``exists``;
+    - ``numerator`` / ``denominator`` for shares (default denominator: the population);
+      for existence, ``numerator`` says when a row counts as "exists" (default: any row);
+    - ``by``: breakdown column for typologies (for shares: the share within each
+      category; for existence: the matrix rows instead of territories);
+      ``detail_by``: breakdown of a share's numerator; ``text``/``title`` for descriptors;
+      ``start``/``end``/``status`` for calendars; ``question`` for surveys;
+    - ``case_level``: rows are persons (calls, cases): small cells are hidden;
+    - ``comparison``: ``regions`` when region-level reference values exist.
+    """
+
+    producer: str = Field(min_length=3)
+    table: str
+    join: str | None = None
+    date: str | None = None
+    year: str | None = None
+    territory: str | None = "territory_code"
+    where: dict[str, Any] = Field(default_factory=dict)
+    value: str = "count"
+    numerator: Ratio | None = None
+    denominator: Ratio | None = None
+    by: str | None = None
+    detail_by: str | None = None
+    text: str | None = None
+    title: str | None = None
+    start: str | None = None
+    end: str | None = None
+    status: str | None = None
+    question: str | None = None
+    case_level: bool = False
+    comparison: Literal["regions"] | None = None
+
+    @model_validator(mode="after")
+    def _time_axis(self):
+        if (self.date is None) == (self.year is None):
+            raise ValueError(f"source {self.table}: exactement un de 'date' ou 'year' est requis")
+        if not (self.value in {"count", "exists"} or self.value.split(":", 1)[0] in {"sum", "median"}):
+            raise ValueError(f"source {self.table}: valeur inconnue {self.value!r}")
+        return self
+
+
+class Indicator(_Strict):
+    id: str = Field(pattern=r"^Q[1-6]\.C\d+\.I\d+$")
+    label: str = Field(min_length=5, description="The charter's wording")
+    short_label: str = Field(min_length=3, max_length=90, description="For charts, tiles and tables")
+    kind: Kind
+    direction: Direction
+    unit: str = Field(min_length=1)
+    source: Source
+    spread: bool = Field(default=False, description="The charter wants it homogeneous across territories")
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _kind_needs(self):
+        s = self.source
+        need = {
+            "share": s.numerator is not None,
+            "typology": s.by is not None,
+            "descriptor": s.text is not None and s.by is not None,
+            "calendar": s.start is not None and s.end is not None,
+            "survey": s.question is not None and s.table == "survey_result",
+            "existence": s.value == "exists",
+            "duration": s.value.startswith("median:"),
+        }
+        if not need.get(self.kind, True):
+            raise ValueError(f"{self.id}: la source ne convient pas au type {self.kind}")
+        if self.kind in {"typology", "descriptor", "calendar", "existence"} and self.direction not in {"none", "up"}:
+            # a breakdown, a list of records or a matrix carries no numeric trend except "more of it"
+            raise ValueError(f"{self.id}: direction {self.direction} impossible pour le type {self.kind}")
+        return self
+
+
+class Criterion(_Strict):
+    id: str = Field(pattern=r"^Q[1-6]\.C\d+$")
+    label: str = Field(min_length=5)
+    short_label: str = Field(min_length=3, max_length=90)
+    indicators: list[Indicator] = Field(min_length=1)
+
+
+class Question(_Strict):
+    id: str = Field(pattern=r"^Q[1-6]$")
+    number: int = Field(ge=1, le=6)
+    title: str = Field(min_length=3, max_length=60)
+    label: str = Field(min_length=20)
+    page: str = Field(pattern=r"^q[1-6]_[a-z_]+$")
+    intro: str | None = None
+    criteria: list[Criterion] = Field(min_length=1)
+
+
+class SurveyQuestionDef(_Strict):
+    code: str = Field(pattern=r"^[a-z_]+$")
+    wording: str
+    respondent_type: str
+
+
+class Referentiel(_Strict):
+    title: str
+    source_document: str
+    questions: list[Question] = Field(min_length=6, max_length=6)
+    survey_questions: list[SurveyQuestionDef]
+
+    @model_validator(mode="after")
+    def _consistent_ids(self):
+        seen: set[str] = set()
+        for qn, q in enumerate(self.questions, start=1):
+            if q.id != f"Q{qn}" or q.number != qn:
+                raise ValueError(f"question {q.id} hors d'ordre")
+            for cn, c in enumerate(q.criteria, start=1):
+                if c.id != f"{q.id}.C{cn}":
+                    raise ValueError(f"critère {c.id} mal numéroté (attendu {q.id}.C{cn})")
+                for inum, ind in enumerate(c.indicators, start=1):
+                    if ind.id != f"{c.id}.I{inum}":
+                        raise ValueError(f"indicateur {ind.id} mal numéroté (attendu {c.id}.I{inum})")
+                    if ind.id in seen:
+                        raise ValueError(f"indicateur en double : {ind.id}")
+                    seen.add(ind.id)
+        codes = {s.code for s in self.survey_questions}
+        for ind in self.indicators():
+            if ind.source.question and ind.source.question not in codes:
+                raise ValueError(f"{ind.id}: question d'enquête inconnue {ind.source.question}")
+        return self
+
+    # --- navigation helpers -------------------------------------------------------
+
+    def indicators(self, question: str | None = None) -> list[Indicator]:
+        return [
+            ind
+            for q in self.questions
+            if question is None or q.id == question
+            for c in q.criteria
+            for ind in c.indicators
+        ]
+
+    def indicator(self, indicator_id: str) -> Indicator:
+        for ind in self.indicators():
+            if ind.id == indicator_id:
+                return ind
+        raise KeyError(indicator_id)
+
+    def question(self, question_id: str) -> Question:
+        for q in self.questions:
+            if q.id == question_id:
+                return q
+        raise KeyError(question_id)
+
+    def criterion_of(self, indicator_id: str) -> Criterion:
+        for q in self.questions:
+            for c in q.criteria:
+                if any(i.id == indicator_id for i in c.indicators):
+                    return c
+        raise KeyError(indicator_id)
+
+
+def parse_referentiel(data: dict) -> Referentiel:
+    return Referentiel.model_validate(data)
+
+
+@lru_cache(maxsize=1)
+def load_referentiel(path: str | Path = REFERENTIEL_PATH) -> Referentiel:
+    with open(path, encoding="utf-8") as fh:
+        return parse_referentiel(yaml.safe_load(fh))
+
+
+# --- checks against the store ----------------------------------------------------------
+
+
+def _column(metadata, table_name: str, join: str | None, ref: str):
+    """Resolve ``col`` or ``parent.col`` to a Column, or raise ValueError."""
+    if "." in ref:
+        tname, cname = ref.split(".", 1)
+        if tname not in {table_name, join}:
+            raise ValueError(f"colonne {ref}: table {tname} ni source ni jointure")
+    else:
+        tname, cname = table_name, ref
+    tbl = metadata.tables.get(tname)
+    if tbl is None or cname not in tbl.c:
+        raise ValueError(f"colonne inconnue : {tname}.{cname}")
+    return tbl.c[cname]
+
+
+def _check_where(metadata, src: Source, where: dict, vocabularies: dict, problems: list[str], where_of: str):
+    for key, cond in where.items():
+        if key == "any_of":
+            for sub in cond:
+                _check_where(metadata, src, sub, vocabularies, problems, where_of)
+            continue
+        try:
+            col = _column(metadata, src.table, src.join, key)
+        except ValueError as exc:
+            problems.append(f"{where_of}: {exc}")
+            continue
+        values: list = []
+        if isinstance(cond, dict):
+            unknown = set(cond) - OPERATORS
+            if unknown:
+                problems.append(f"{where_of}: opérateur inconnu {sorted(unknown)}")
+            for op, v in cond.items():
+                if op in {"ne"}:
+                    values.append(v)
+                elif op == "not_in":
+                    values.extend(v)
+        elif isinstance(cond, list):
+            values = cond
+        else:
+            values = [cond]
+        vocab = col.info.get("vocabulary")
+        if vocab:
+            allowed = vocabularies[vocab]
+            for v in values:
+                if isinstance(v, str) and v not in allowed:
+                    problems.append(f"{where_of}: valeur {v!r} hors du vocabulaire {vocab} ({key})")
+
+
+def check_against_store(ref: Referentiel) -> list[str]:
+    """Every table, column, join and filtered value of the référentiel exists in the store."""
+    from sqlmodel import SQLModel
+
+    import data_access.models  # noqa: F401
+    from data_access.vocabulary import VOCABULARIES
+
+    md = SQLModel.metadata
+    problems: list[str] = []
+    for ind in ref.indicators():
+        s = ind.source
+        where_of = ind.id
+        if s.table not in md.tables:
+            problems.append(f"{where_of}: table inconnue {s.table}")
+            continue
+        if s.join:
+            if s.join not in md.tables:
+                problems.append(f"{where_of}: table de jointure inconnue {s.join}")
+                continue
+            fks = [fk for fk in md.tables[s.table].foreign_keys if fk.column.table.name == s.join]
+            if not fks:
+                problems.append(f"{where_of}: pas de clé étrangère {s.table} → {s.join}")
+        refs = [s.date, s.year, s.territory, s.by, s.detail_by, s.text, s.title, s.start, s.end, s.status]
+        if s.value.startswith(("sum:", "median:")):
+            refs.append(s.value.split(":", 1)[1])
+        for r in (s.numerator, s.denominator):
+            if r is not None and r.sum:
+                refs.append(r.sum)
+        for r in refs:
+            if r:
+                try:
+                    _column(md, s.table, s.join, r)
+                except ValueError as exc:
+                    problems.append(f"{where_of}: {exc}")
+        _check_where(md, s, s.where, VOCABULARIES, problems, where_of)
+        for r in (s.numerator, s.denominator):
+            if r is not None and r.where:
+                _check_where(md, s, r.where, VOCABULARIES, problems, where_of)
+        if s.question and s.table != "survey_result":
+            problems.append(f"{where_of}: une enquête se lit dans survey_result")
+    for sq in ref.survey_questions:
+        if sq.respondent_type not in VOCABULARIES["respondent_type"]:
+            problems.append(f"enquête {sq.code}: type de répondant inconnu {sq.respondent_type}")
+    return problems
