@@ -1,0 +1,44 @@
+# The two commands: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+STORE  := data/maintien.sqlite3
+PORT   ?= 8501
+
+.PHONY: run test test-sqlite test-postgres install store clean help
+
+help:
+	@echo "make run   - installe (.venv), crée la base d'exemple si absente, lance http://localhost:$(PORT)"
+	@echo "make test  - installe puis lance toute la suite (SQLite puis PostgreSQL)"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+$(STORE): | $(STAMP)
+	$(BIN)/python -m dashboard init --sample
+
+store: $(STORE)
+
+run: $(STAMP) $(STORE)
+	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+# The whole suite on SQLite, then again against a real PostgreSQL server that
+# the test fixture starts from the Debian binaries (skipped off CI when absent).
+test: $(STAMP)
+	$(BIN)/python -m pytest
+	MAINTIEN_TEST_BACKEND=postgresql $(BIN)/python -m pytest -m "not e2e"
+
+test-sqlite: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-postgres: $(STAMP)
+	MAINTIEN_TEST_BACKEND=postgresql $(BIN)/python -m pytest -m "not e2e"
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache test-artifacts

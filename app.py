@@ -1,0 +1,23 @@
+"""Entry script: `streamlit run app.py`.
+
+Declares the navigation (home + one page per evaluative question), the global
+filters bound to the URL, and the "données fictives" banner.
+"""
+
+import streamlit as st
+
+from dashboard import ui
+
+st.set_page_config(
+    page_title="Maintien dans l'emploi · Pilotage de la Charte Rhône-Alpes",
+    page_icon=":material/handshake:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+engine = ui.engine()
+home = st.Page("pages/home.py", title="Accueil · vue de pilotage", icon=":material/dashboard:", default=True)
+navigation = st.navigation({"Pilotage": [home], "Questions évaluatives": ui.question_pages()})
+st.session_state["filters"] = ui.sidebar_filters()
+ui.sample_banner()
+navigation.run()

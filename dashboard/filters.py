@@ -1,0 +1,87 @@
+"""Global filters (period, territory, institution): pure logic, no Streamlit.
+
+The sidebar widgets (dashboard/ui.py) are bound to the URL query string, so a
+link reproduces a view: ``?periode=2017&periode=2019&territoire=CME38``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+REGION = "R82"
+ALL_INSTITUTIONS = "toutes"
+
+
+@dataclass(frozen=True)
+class Filters:
+    first_year: int
+    last_year: int
+    territory: str = REGION
+    institution: str = ALL_INSTITUTIONS
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        return tuple(range(self.first_year, self.last_year + 1))
+
+    @property
+    def is_region(self) -> bool:
+        return self.territory == REGION
+
+    def cache_key(self) -> tuple:
+        return (self.first_year, self.last_year, self.territory, self.institution)
+
+
+def territory_scope(code: str, territories: pd.DataFrame, perimeters: pd.DataFrame) -> tuple[str, ...]:
+    """Territory codes whose rows count for a selection.
+
+    - the region: itself, its CME territories and its départements;
+    - a CME territory: itself and the départements it covers;
+    - a département: itself and the CME territory (or territories) covering it,
+      since CME-level work (meetings, CTME, actions) is recorded per CME.
+    """
+    if code == REGION:
+        ra = territories[(territories["code"] == REGION) | (territories["parent_code"] == REGION)]
+        return tuple(sorted(ra["code"]))
+    level = territories.loc[territories["code"] == code, "level"]
+    if level.empty:
+        raise KeyError(code)
+    if level.iloc[0] == "cme":
+        deps = perimeters.loc[perimeters["cme_code"] == code, "departement_code"]
+        return tuple(sorted({code, *deps}))
+    if level.iloc[0] == "departement":
+        cmes = perimeters.loc[perimeters["departement_code"] == code, "cme_code"]
+        return tuple(sorted({code, *cmes}))
+    return (code,)
+
+
+def territory_options(territories: pd.DataFrame) -> list[str]:
+    """Codes offered in the territory filter: the region, then CME territories, then départements."""
+    order = {"region": 0, "cme": 1, "departement": 2}
+    ra = territories[(territories["code"] == REGION) | (territories["parent_code"] == REGION)].copy()
+    ra["_o"] = ra["level"].map(order)
+    return list(ra.sort_values(["_o", "name"])["code"])
+
+
+def territory_label(code: str, territories: pd.DataFrame) -> str:
+    row = territories.loc[territories["code"] == code]
+    if row.empty:
+        return code
+    name, level = row.iloc[0]["name"], row.iloc[0]["level"]
+    if level == "region":
+        return f"{name} (toute la région)"
+    if level == "cme":
+        return f"CME {name}"
+    return f"{name} ({code})"
+
+
+def describe(filters: Filters, territories: pd.DataFrame, institutions: pd.DataFrame | None = None) -> str:
+    """One French line describing the selection, for captions and exports."""
+    period = (str(filters.first_year) if filters.first_year == filters.last_year
+              else f"{filters.first_year}-{filters.last_year}")
+    parts = [period, territory_label(filters.territory, territories)]
+    if filters.institution != ALL_INSTITUTIONS and institutions is not None:
+        match = institutions.loc[institutions["code"] == filters.institution, "name"]
+        parts.append(match.iloc[0] if not match.empty else filters.institution)
+    return " · ".join(parts)

@@ -1,0 +1,140 @@
+"""Translate a référentiel *source* into SQL.
+
+A source (see ``dashboard/referentiel.py``) names a table, an optional parent
+table joined through its foreign key, the time column (date or year), the
+territory column, a population filter (``where``) and what to aggregate. This
+module turns it into SQLAlchemy Core expressions, so that every indicator is
+aggregated in SQL the same way on SQLite and PostgreSQL.
+
+This module only needs an object with the source's attributes (duck typing):
+``data_access`` does not import ``dashboard``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Integer, and_, cast, extract, false, func, not_, or_, select, true
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql import ColumnElement, Select
+from sqlmodel import SQLModel
+
+from . import models  # noqa: F401
+
+
+def _tables(source):
+    md = SQLModel.metadata
+    base = md.tables[source.table]
+    parent = md.tables[source.join] if getattr(source, "join", None) else None
+    return base, parent
+
+
+def column(source, ref: str):
+    """Column ``ref`` (``col`` or ``table.col``) of the source table or its joined parent."""
+    base, parent = _tables(source)
+    if "." in ref:
+        tname, cname = ref.split(".", 1)
+        tbl = parent if parent is not None and tname == parent.name else base
+        if tbl.name != tname:
+            raise KeyError(ref)
+        return tbl.c[cname]
+    return base.c[ref]
+
+
+def from_clause(source):
+    base, parent = _tables(source)
+    return base if parent is None else base.join(parent)
+
+
+def condition(source, where: dict[str, Any] | None) -> ColumnElement[bool]:
+    """SQL condition for a ``where`` dict of the référentiel's small filter language."""
+    if not where:
+        return true()
+    parts = []
+    for key, cond in where.items():
+        if key == "any_of":
+            parts.append(or_(*(condition(source, sub) for sub in cond)))
+            continue
+        col = column(source, key)
+        if isinstance(cond, dict):
+            for op, value in cond.items():
+                if op == "is_null":
+                    parts.append(col.is_(None) if value else col.is_not(None))
+                elif op == "ne":
+                    parts.append(or_(col != value, col.is_(None)))
+                elif op == "not_in":
+                    parts.append(or_(col.not_in(list(value)), col.is_(None)))
+                elif op == "lt":
+                    parts.append(col < value)
+                elif op == "le":
+                    parts.append(col <= value)
+                elif op == "gt":
+                    parts.append(col > value)
+                elif op == "ge":
+                    parts.append(col >= value)
+                else:  # pragma: no cover - the référentiel schema rejects it first
+                    raise ValueError(f"opérateur inconnu {op}")
+        elif isinstance(cond, list):
+            parts.append(col.in_(cond))
+        elif cond is True:
+            parts.append(col.is_(True))
+        elif cond is False:
+            parts.append(col.is_(False))
+        else:
+            parts.append(col == cond)
+    return and_(*parts)
+
+
+def year_expression(source) -> ColumnElement[int]:
+    """The row's year: the year column, or the year of the date column."""
+    if getattr(source, "year", None):
+        return column(source, source.year)
+    return cast(extract("year", column(source, source.date)), Integer)
+
+
+def territory_expression(source):
+    ref = getattr(source, "territory", None)
+    return column(source, ref) if ref else None
+
+
+def population_select(source, *, years: Iterable[int] | None = None,
+                      territories: Iterable[str] | None = None) -> tuple[Select, ColumnElement, Any]:
+    """SELECT … FROM the source WHERE its population filter (and optional year/territory filters)."""
+    year = year_expression(source)
+    terr = territory_expression(source)
+    conds = [condition(source, getattr(source, "where", None))]
+    if years is not None:
+        conds.append(year.in_(list(years)))
+    if territories is not None and terr is not None:
+        conds.append(terr.in_(list(territories)))
+    stmt = select().select_from(from_clause(source)).where(and_(*conds))
+    return stmt, year, terr
+
+
+def coverage_frame(conn: Connection, source) -> pd.DataFrame:
+    """Rows of the source population per year and territory: columns year, territory_code, rows."""
+    stmt, year, terr = population_select(source)
+    terr_col = (terr if terr is not None else func.cast(None, models.Territory.__table__.c.code.type))
+    stmt = stmt.add_columns(
+        year.label("year"), terr_col.label("territory_code"), func.count().label("rows")
+    ).group_by(year, terr_col)
+    frame = pd.DataFrame(conn.execute(stmt).mappings().all(), columns=["year", "territory_code", "rows"])
+    if not frame.empty:
+        frame["year"] = frame["year"].astype("Int64")
+        frame["rows"] = frame["rows"].astype(int)
+    return frame
+
+
+__all__ = [
+    "column", "condition", "coverage_frame", "from_clause", "population_select",
+    "territory_expression", "year_expression", "false", "not_",
+]
+
+
+def population_count(conn: Connection, source, *, years: Iterable[int] | None = None,
+                     territories: Iterable[str] | None = None) -> int:
+    """Number of rows of the source population within the filters."""
+    stmt, _, _ = population_select(source, years=years, territories=territories)
+    return int(conn.execute(stmt.add_columns(func.count())).scalar_one())

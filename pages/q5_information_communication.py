@@ -1,0 +1,7 @@
+"""Question 5 of the référentiel d'évaluation (layout driven by dashboard/referentiel.yaml)."""
+
+import streamlit as st
+
+from dashboard.question_view import render_question
+
+render_question("Q5", st.session_state["filters"])

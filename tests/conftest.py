@@ -1,0 +1,193 @@
+"""Shared fixtures: fresh stores on SQLite or on a real PostgreSQL server.
+
+The whole suite runs once on SQLite (default) and once more against PostgreSQL
+with ``MAINTIEN_TEST_BACKEND=postgresql`` (``make test`` does both). The
+PostgreSQL server is a throw-away cluster that the ``pg_server`` fixture
+initialises in a temporary directory from the Debian binaries
+(``/usr/lib/postgresql/*/bin``) and starts on a free loopback port. Without
+those binaries the PostgreSQL tests skip with the reason, except in CI
+(``CI=true``), where a missing server is a failure.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select, text
+from sqlmodel import SQLModel
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+BACKEND = os.environ.get("MAINTIEN_TEST_BACKEND", "sqlite")
+
+
+def skip_or_fail(reason: str):
+    """Skip on a laptop; in CI a missing browser or database is a failure."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: ce test ne peut pas être sauté)", pytrace=False)
+    pytest.skip(reason)
+
+
+# --- PostgreSQL server --------------------------------------------------------------------
+
+
+def _pg_bindir() -> Path | None:
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+                        key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0)
+    return Path(candidates[-1]).parent if candidates else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class PgServer:
+    port: int
+    datadir: Path
+    bindir: Path
+    run_as: list[str]
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self) -> str:
+        name = "t_" + uuid.uuid4().hex[:12]
+        admin = create_engine(self.url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        return self.url(name)
+
+    def stop(self) -> None:
+        subprocess.run([*self.run_as, str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate",
+                        "stop"], capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    bindir = _pg_bindir()
+    if bindir is None:
+        skip_or_fail("PostgreSQL absent : paquet Debian « postgresql » non installé (/usr/lib/postgresql/*/bin)")
+    run_as: list[str] = []
+    owner = None
+    if os.geteuid() == 0:
+        try:
+            owner = pwd.getpwnam("postgres")
+        except KeyError:
+            skip_or_fail("PostgreSQL : utilisateur système « postgres » absent (lancé en root)")
+        run_as = ["runuser", "-u", "postgres", "--"]
+    base = Path(tempfile.mkdtemp(prefix="maintien-pg-"))
+    datadir = base / "data"
+    if owner is not None:
+        os.chown(base, owner.pw_uid, owner.pw_gid)
+    init = subprocess.run([*run_as, str(bindir / "initdb"), "-D", str(datadir), "-U", "postgres", "-A", "trust",
+                           "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"], capture_output=True, text=True)
+    if init.returncode != 0:
+        skip_or_fail(f"PostgreSQL : initdb a échoué : {init.stderr.strip()[:300]}")
+    port = _free_port()
+    opts = (f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
+            f"-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+    start = subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(datadir), "-l", str(base / "server.log"),
+                            "-o", opts, "-w", "-t", "60", "start"], capture_output=True, text=True)
+    if start.returncode != 0:
+        log = (base / "server.log").read_text(errors="replace")[-500:] if (base / "server.log").exists() else ""
+        skip_or_fail(f"PostgreSQL : le serveur n'a pas démarré : {start.stderr.strip()[:200]} {log}")
+    server = PgServer(port, datadir, bindir, run_as)
+    for _ in range(50):
+        try:
+            create_engine(server.url()).connect().close()
+            break
+        except Exception:  # noqa: BLE001
+            time.sleep(0.2)
+    yield server
+    server.stop()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+# --- stores ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def backend() -> str:
+    return BACKEND
+
+
+@pytest.fixture(scope="session")
+def new_database_url(request, tmp_path_factory):
+    """Factory of URLs of fresh, empty databases on the selected backend."""
+    if BACKEND == "postgresql":
+        server = request.getfixturevalue("pg_server")
+        return server.create_database
+    if BACKEND != "sqlite":
+        raise pytest.UsageError(f"MAINTIEN_TEST_BACKEND inconnu : {BACKEND}")
+
+    def make() -> str:
+        path = tmp_path_factory.mktemp("store") / "store.sqlite3"
+        return f"sqlite:///{path}"
+
+    return make
+
+
+@pytest.fixture
+def empty_engine(new_database_url):
+    """A fresh store with the schema at head and no rows."""
+    from data_access.db import make_engine, upgrade_schema
+
+    engine = make_engine(new_database_url())
+    upgrade_schema(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sample_url(new_database_url) -> str:
+    """URL of a store holding the scale-1 sample. Read-only: tests must not write to it."""
+    from data_access.db import make_engine, upgrade_schema
+    from dashboard.sample import load_sample
+
+    url = new_database_url()
+    engine = make_engine(url)
+    upgrade_schema(engine)
+    load_sample(engine, scale=1)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def sample_engine(sample_url):
+    from data_access.db import make_engine
+
+    engine = make_engine(sample_url)
+    yield engine
+    engine.dispose()
+
+
+def store_fingerprint(engine) -> dict[str, tuple[int, str]]:
+    """Row count and SHA-256 of the ordered contents of every table."""
+    out = {}
+    with engine.connect() as conn:
+        for tbl in SQLModel.metadata.sorted_tables:
+            rows = conn.execute(select(tbl).order_by(*tbl.primary_key.columns)).all()
+            digest = hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()
+            out[tbl.name] = (len(rows), digest)
+    return out
+
+
+@pytest.fixture
+def fingerprint():
+    return store_fingerprint
