@@ -1,7 +1,8 @@
 """Entry script: `streamlit run app.py`.
 
 Declares the navigation (home + one page per evaluative question), the global
-filters bound to the URL, and the "données fictives" banner.
+filters bound to the URL. Every page view starts with the "données fictives"
+banner (dashboard.ui.sample_banner).
 """
 
 import streamlit as st
@@ -19,5 +20,4 @@ engine = ui.engine()
 home = st.Page("pages/home.py", title="Accueil · vue de pilotage", icon=":material/dashboard:", default=True)
 navigation = st.navigation({"Pilotage": [home], "Questions évaluatives": ui.question_pages()})
 st.session_state["filters"] = ui.sidebar_filters()
-ui.sample_banner()
 navigation.run()

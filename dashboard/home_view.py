@@ -12,6 +12,7 @@ from .referentiel import load_referentiel
 def render_home(filters: Filters) -> None:
     ref = load_referentiel()
     data = ui.reference_data(ui.data_version())
+    ui.sample_banner()
     st.title("Charte régionale pour le maintien dans l'emploi · Rhône-Alpes 2015-2020")
     st.markdown("### Les six questions évaluatives du référentiel")
     st.caption(f"Sélection : {describe(filters, data['territories'], data['institutions'])}")

@@ -52,6 +52,7 @@ def render_question(question_id: str, filters: Filters) -> None:
     filters_text = describe(filters, data["territories"], data["institutions"])
     counts = _population_counts(question_id, filters.cache_key(), scope, ui.data_version())
 
+    ui.sample_banner()
     st.title(f"Question {q.number} · {q.title}")
     st.markdown(f"#### {q.label}")
     if q.intro:

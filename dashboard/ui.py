@@ -68,6 +68,24 @@ def sidebar_filters() -> Filters:
     return Filters(int(first), int(last), territory or REGION, institution or ALL_INSTITUTIONS)
 
 
+def current_filters() -> Filters:
+    """The filters the entry script read; every page starts with this call.
+
+    Streamlit runs in its legacy multipage mode whenever a ``pages/`` folder sits
+    next to the entry script, until ``st.navigation`` has run once in the server
+    process. A bookmarked link opened as the very first request of a fresh server
+    (or AppTest's ``switch_page``) would then run the page script alone, without
+    ``app.py``. Detect that case, switch the process to ``st.navigation`` mode and
+    rerun, so the entry script (navigation, filters) always runs first.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory or "filters" not in st.session_state:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+    return st.session_state["filters"]
+
+
 def sample_banner() -> None:
     """The "données fictives" notice, on every page while the sample data are loaded."""
     info = reference_data(data_version())["info"]

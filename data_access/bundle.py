@@ -85,7 +85,7 @@ def export_bundle(engine: Engine, directory: str | Path) -> dict:
             writer.writerow([c.name for c in cols])
             n = 0
             for row in conn.execute(select(*cols).order_by(*order)):
-                writer.writerow([_format_value(v, c.type) for v, c in zip(row, cols)])
+                writer.writerow([_format_value(v, _sql_type(c)) for v, c in zip(row, cols)])
                 n += 1
             data = buf.getvalue().encode("utf-8")
             (out / f"{tbl.name}.csv").write_bytes(data)
@@ -113,12 +113,17 @@ class ParsedTable:
     problems: list[str] = field(default_factory=list)
 
 
+def _sql_type(col):
+    """The underlying SQL type (UTCDateTime and other decorators → their implementation)."""
+    return getattr(col.type, "impl_instance", col.type)
+
+
 def _parse_cell(raw: str, col, file_name: str, line: int, problems: list[str]):
     if raw == "":
         if not col.nullable and not col.primary_key and col.default is None and col.server_default is None:
             problems.append(f"{file_name}, ligne {line}, colonne « {col.name} » : valeur manquante (obligatoire).")
         return None
-    t = col.type
+    t = _sql_type(col)
     try:
         if isinstance(t, Boolean):
             low = raw.strip().lower()
@@ -209,6 +214,29 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return out
 
 
+def _parents_first(tbl, frame: pd.DataFrame) -> pd.DataFrame:
+    """Order rows so that a self-referencing foreign key (territory.parent_code) never points forward."""
+    self_fks = [fk for fk in tbl.foreign_keys if fk.column.table is tbl]
+    if not self_fks or frame.empty:
+        return frame
+    fk = self_fks[0]
+    child, key = fk.parent.name, fk.column.name
+    placed: set = set()
+    order: list[int] = []
+    remaining = list(range(len(frame)))
+    while remaining:
+        ready = [i for i in remaining
+                 if frame.iloc[i][child] is None or pd.isna(frame.iloc[i][child]) or frame.iloc[i][child] in placed
+                 or frame.iloc[i][child] not in set(frame[key])]
+        if not ready:  # a cycle: let the database report it
+            order.extend(remaining)
+            break
+        order.extend(ready)
+        placed.update(frame.iloc[i][key] for i in ready)
+        remaining = [i for i in remaining if i not in set(ready)]
+    return frame.iloc[order].reset_index(drop=True)
+
+
 def _integrity_message(exc: IntegrityError, where: str) -> str:
     detail = str(exc.orig).splitlines()[0] if exc.orig is not None else str(exc)
     if "FOREIGN KEY" in detail.upper() or "foreign key" in detail:
@@ -262,20 +290,17 @@ def import_bundle(engine: Engine, directory: str | Path) -> dict[str, int]:
     if problems:
         raise BundleError(problems)
     inserted: dict[str, int] = {}
-    try:
-        with engine.begin() as conn:
-            for tbl in _tables():
-                p = parsed.get(tbl.name)
-                if p is None or p.frame.empty:
-                    continue
-                try:
-                    inserted[tbl.name] = bulk_insert(conn, tbl.name, _records(p.frame))
-                except IntegrityError as exc:
-                    raise BundleError(_integrity_message(exc, f"{tbl.name}.csv")) from None
-            reset_sequences(conn)
-            bump_data_version(conn)
-    except BundleError:
-        raise
+    with engine.begin() as conn:  # one transaction: a failure rolls every table back
+        for tbl in _tables():
+            p = parsed.get(tbl.name)
+            if p is None or p.frame.empty:
+                continue
+            try:
+                inserted[tbl.name] = bulk_insert(conn, tbl.name, _records(_parents_first(tbl, p.frame)))
+            except IntegrityError as exc:
+                raise BundleError(_integrity_message(exc, f"{tbl.name}.csv")) from None
+        reset_sequences(conn)
+        bump_data_version(conn)
     return inserted
 
 

@@ -1,7 +1,6 @@
 """Home: the steering view, one tile per evaluative question."""
 
-import streamlit as st
-
+from dashboard import ui
 from dashboard.home_view import render_home
 
-render_home(st.session_state["filters"])
+render_home(ui.current_filters())
