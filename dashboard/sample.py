@@ -151,31 +151,20 @@ RSI_OF_DEPT = {"01": "RSI-RHONE", "07": "RSI-RHONE", "26": "RSI-ALPES", "38": "R
 Q6_INDICATORS = tuple(f"Q6.C1.I{i}" for i in range(1, 10))
 REGION_INDICATORS = ("Q6.C1.I1", "Q6.C1.I3", "Q6.C1.I7", "Q6.C1.I8")
 
-SURVEY_QUESTIONS: tuple[tuple[str, str, str, int], ...] = (
-    ("satisfaction_instances",
-     "Êtes-vous satisfait des modalités de travail, d'échange et de co-production au sein des instances ?",
-     "partenaire", 2016),
-    ("satisfaction_outils_at",
-     "Les outils proposés par l'animation territoriale vous sont-ils utiles ?",
-     "acteur_maintien", 2016),
-    ("pertinence_organisation_at",
-     "L'organisation territoriale et technique des animations territoriales vous paraît-elle pertinente ?",
-     "partenaire", 2016),
-    ("ctme_format_utile",
-     "Le format CTME permet-il, de manière transitoire, de répondre à un besoin d'échange pluridisciplinaire "
-     "autour des orientations complexes ?",
-     "acteur_maintien", 2017),
-    ("at_pas_echelon_supplementaire",
-     "Les animations territoriales ne constituent-elles pas un échelon supplémentaire dans le circuit de "
-     "signalement et de prise en charge ?",
-     "acteur_maintien", 2017),
-    ("visibilite_progresse",
-     "Votre niveau de visibilité sur le panorama du maintien et les offres de services a-t-il progressé ?",
-     "acteur_maintien", 2017),
-    ("reperage_outils",
-     "Repérez-vous les principaux outils de la politique régionale concertée de maintien dans l'emploi ?",
-     "acteur_relais", 2016),
-)
+# First year each perception question was asked (wording and respondents come from the référentiel).
+SURVEY_FIRST_YEAR = {
+    "satisfaction_instances": 2016, "satisfaction_outils_at": 2016, "pertinence_organisation_at": 2016,
+    "ctme_format_utile": 2017, "at_pas_echelon_supplementaire": 2017, "visibilite_progresse": 2017,
+    "reperage_outils": 2017,
+}
+
+
+def _survey_catalogue() -> tuple[tuple[str, str, str, int], ...]:
+    """(code, wording, respondent type, first year) for every survey question of the référentiel."""
+    from .referentiel import load_referentiel
+
+    return tuple((q.code, q.wording, q.respondent_type, SURVEY_FIRST_YEAR.get(q.code, 2016))
+                 for q in load_referentiel().survey_questions)
 
 # Story parameters (scale 1)
 ISE_CALLS_PER_YEAR = (900, 1500, 1900, 2000, 2050)
@@ -1469,13 +1458,13 @@ def _communication_actions(seed: int, scale: int):
 
 def _survey_questions() -> pd.DataFrame:
     return _frame("survey_question", [{"code": c, "wording": w, "respondent_type": r}
-                                      for c, w, r, _ in SURVEY_QUESTIONS])
+                                      for c, w, r, _ in _survey_catalogue()])
 
 
 def _survey_results(seed: int) -> pd.DataFrame:
     rng = _rng(seed, "survey_result")
     rows = []
-    for code, _, rtype, first in SURVEY_QUESTIONS:
+    for code, _, rtype, first in _survey_catalogue():
         offset = rng.normal(0, 0.04)
         territories = ([REGION] if code == "satisfaction_instances" else []) + list(CME_CODES)
         for y in YEARS:
