@@ -115,31 +115,26 @@ def table(name: str):
         raise KeyError(f"table inconnue : {name}") from None
 
 
-def _python_value(value):
-    """Convert pandas/numpy scalars to plain Python values the drivers accept."""
-    if value is None:
-        return None
-    if value is pd.NaT:
-        return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    if hasattr(value, "item"):
-        return value.item()
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    return value
-
-
 def frame_records(frame: pd.DataFrame) -> list[dict]:
-    """Rows of ``frame`` as dicts of plain Python values (NaN/NA -> None)."""
-    columns = list(frame.columns)
-    return [
-        {c: _python_value(v) for c, v in zip(columns, row)}
-        for row in frame.itertuples(index=False, name=None)
-    ]
+    """Rows of ``frame`` as dicts of plain Python values (NaN/NA -> None), column-wise for speed."""
+    columns: dict[str, list] = {}
+    for name in frame.columns:
+        col = frame[name]
+        mask = col.isna().to_numpy()
+        if col.dtype.kind in "iub" or str(col.dtype) in {"Int64", "Int32", "boolean"}:
+            values = col.astype(object).to_numpy()
+            values = [None if m else (v.item() if hasattr(v, "item") else v) for v, m in zip(values, mask)]
+        elif col.dtype.kind == "f":
+            values = [None if m else float(v) for v, m in zip(col.to_numpy(), mask)]
+        elif col.dtype.kind == "M":
+            values = [None if m else v.to_pydatetime() for v, m in zip(col, mask)]
+        else:
+            values = col.astype(object).to_numpy().tolist()
+            if mask.any():
+                values = [None if m else v for v, m in zip(values, mask)]
+        columns[name] = values
+    names = list(columns)
+    return [dict(zip(names, row)) for row in zip(*(columns[n] for n in names))]
 
 
 def bulk_insert(conn: Connection, table_name: str, rows: pd.DataFrame | Iterable[dict],
