@@ -78,7 +78,7 @@ def _engine(args, *, auto_sample: bool = False):
 
 
 def cmd_init(args) -> int:
-    from data_access.db import row_counts, store_is_empty
+    from data_access.db import store_is_empty
 
     from .sample import load_sample
 
@@ -92,11 +92,11 @@ def cmd_init(args) -> int:
                   "et charger les données d'exemple.", file=sys.stderr)
             return EXIT_DATA
         _empty_store(engine)
+    from .formatting import fmt_number
+
     counts = load_sample(engine, scale=args.scale)
-    with engine.connect() as conn:
-        total = sum(row_counts(conn).values())
     print(f"Données d'exemple (fictives) chargées à l'échelle {args.scale} : "
-          f"{sum(counts.values()):,} lignes dans {len(counts)} tables ({total:,} au total).".replace(",", "\u202f"))
+          f"{fmt_number(sum(counts.values()))} lignes dans {len(counts)} tables.")
     return EXIT_OK
 
 
