@@ -1,4 +1,6 @@
-"""Home page: six tiles, one per evaluative question, readable on a projector."""
+"""Home page: the steering view. Six tiles, one per evaluative question, with the
+roll-up of their verdicts, the indicators most off track and a link into the page.
+Readable on a projector: large type, no charts, no clutter."""
 
 from __future__ import annotations
 
@@ -6,7 +8,17 @@ import streamlit as st
 
 from . import ui
 from .filters import Filters, describe
+from .question_view import VERDICT_STYLE, question_results
 from .referentiel import load_referentiel
+from .results import VERDICT_LABELS
+from .rollup import most_off_track, roll_up
+
+TILE_CSS = """
+<style>
+.st-key-home-tiles h2 { font-size: 1.9rem; margin-bottom: 0.2rem; }
+.st-key-home-tiles p, .st-key-home-tiles li { font-size: 1.15rem; }
+</style>
+"""
 
 
 def render_home(filters: Filters) -> None:
@@ -14,15 +26,31 @@ def render_home(filters: Filters) -> None:
     data = ui.reference_data(ui.data_version())
     ui.sample_banner()
     st.title("Charte régionale pour le maintien dans l'emploi · Rhône-Alpes 2015-2020")
-    st.markdown("### Les six questions évaluatives du référentiel")
-    st.caption(f"Sélection : {describe(filters, data['territories'], data['institutions'])}")
+    st.markdown(f"### Les six questions évaluatives du référentiel — {describe(filters, data['territories'], data['institutions'])}")
+    st.markdown(TILE_CSS, unsafe_allow_html=True)
     pages = {p.url_path: p for p in ui.question_pages()}
-    for row in range(2):
-        cols = st.columns(3, gap="medium")
-        for col, q in zip(cols, ref.questions[row * 3:(row + 1) * 3]):
-            with col, st.container(border=True, height="stretch"):
-                st.markdown(f"## Q{q.number} · {q.title}")
-                n_ind = len(ref.indicators(q.id))
-                st.markdown(f"**{len(q.criteria)} critères · {n_ind} indicateurs**")
-                st.caption(q.label)
-                st.page_link(pages[q.page], label=f"Ouvrir la question {q.number}", icon=":material/arrow_forward:")
+    with st.container(key="home-tiles"):
+        for row in range(2):
+            cols = st.columns(3, gap="medium")
+            for col, q in zip(cols, ref.questions[row * 3:(row + 1) * 3]):
+                results = question_results(q.id, filters)
+                summary = roll_up(results)
+                color, icon = VERDICT_STYLE[summary.overall]
+                with col, st.container(border=True, height="stretch", key=f"tile-{q.id}"):
+                    st.markdown(f"## Q{q.number} · {q.title}")
+                    st.badge(VERDICT_LABELS[summary.overall], color=color, icon=icon)
+                    st.markdown(f"**{summary.short()}**")
+                    counts = summary.counts
+                    st.markdown(
+                        f"{counts['atteint']} atteints · {counts['en_bonne_voie']} en bonne voie · "
+                        f"{counts['a_surveiller']} à surveiller · {counts['defavorable']} défavorables")
+                    worst = most_off_track(results)
+                    if worst:
+                        st.markdown("À regarder en priorité :\n" + "\n".join(
+                            f"- {r.indicator.short_label} ({r.indicator.id}) — *{r.verdict.label.lower()}*"
+                            for r in worst))
+                    st.page_link(pages[q.page], label=f"Ouvrir la question {q.number}",
+                                 icon=":material/arrow_forward:")
+    st.caption("Verdict par indicateur : pente robuste sur les années de la période, comparée à la cible "
+               "du référentiel (voir la documentation « verdicts »). Lecture d'ensemble d'une question : part "
+               "des indicateurs jugés qui sont atteints ou en bonne voie.")

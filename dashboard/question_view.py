@@ -1,65 +1,163 @@
-"""Référentiel-driven layout of a question page (one general mechanism for Q1-Q6).
+"""Référentiel-driven question pages (one general mechanism for Q1-Q6).
 
-The page shows the question's wording, each judgement criterion as a section and,
-inside it, one block per indicator with its référentiel id. Charts, targets and
-verdicts plug into :func:`indicator_block` (see the question-pages issue).
+A page shows the question's wording and one-line synthesis, then each judgement
+criterion ("on aura réussi si…") as a section with its roll-up, and inside it one
+block per indicator: référentiel id, charts fitting the kind, target and verdict,
+source and last update, and the exact data behind it (CSV).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
-from data_access.source_query import population_count
+from data_access.settings import get_settings
 
 from . import ui
-from .filters import Filters, describe, territory_scope
-from .formatting import fmt_number
-from .referentiel import DIRECTION_LABELS, KIND_LABELS, Indicator, load_referentiel
+from .figures import build_figures, comparison_figure
+from .filters import Filters
+from .formatting import fmt_date
+from .indicators import Reference, compute
+from .referentiel import Indicator, load_referentiel
+from .results import IndicatorResult
+from .rollup import roll_up
+from .tables import data_table, records_table, to_csv_bytes
+
+VERDICT_STYLE = {
+    "atteint": ("green", ":material/check_circle:"),
+    "en_bonne_voie": ("blue", ":material/trending_up:"),
+    "a_surveiller": ("orange", ":material/visibility:"),
+    "defavorable": ("red", ":material/warning:"),
+    "donnees_insuffisantes": ("gray", ":material/help:"),
+}
+TARGET_TEXT = {
+    "up": "Cible : à la hausse ↗",
+    "down": "Cible : à la baisse ↘",
+    "to_zero": "Cible : vers zéro ↘ 0",
+    "stable": "Cible : stabilité →",
+}
+PLOTLY_CONFIG = {"displaylogo": False, "locale": "fr", "responsive": True,
+                 "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 
-@st.cache_data(show_spinner=False)
-def _population_counts(question_id: str, filters_key: tuple, scope: tuple[str, ...], version: int) -> dict[str, int]:
+def reference() -> Reference:
+    data = ui.reference_data(ui.data_version())
+    return Reference(data["territories"], data["perimeters"], data["institutions"], data["all_territories"])
+
+
+@st.cache_data(show_spinner="Calcul des indicateurs…", max_entries=512)
+def indicator_results(indicator_ids: tuple[str, ...], filters_key: tuple, version: int) -> list[IndicatorResult]:
+    """Results for the given indicators under the filters; cached on the filters and the data version."""
     ref = load_referentiel()
-    first, last = filters_key[0], filters_key[1]
-    years = range(first, last + 1)
-    with ui.engine().connect() as conn:
-        return {
-            ind.id: population_count(conn, ind.source, years=years, territories=scope)
-            for ind in ref.indicators(question_id)
-        }
+    filters = Filters(*filters_key)
+    threshold = get_settings().small_cell_threshold
+    engine, reference_data = ui.engine(), reference()
+    return [compute(engine, ref.indicator(i), filters, reference_data, small_cell_threshold=threshold)
+            for i in indicator_ids]
 
 
-def indicator_block(ind: Indicator, rows: int, filters_text: str) -> None:
-    with st.container(border=True):
-        st.caption(ind.id)
-        st.markdown(f"**{ind.short_label}**")
-        st.markdown(ind.label)
-        facts = [KIND_LABELS[ind.kind], f"unité : {ind.unit}"]
-        if ind.direction != "none":
-            facts.append(f"cible : {DIRECTION_LABELS[ind.direction]}")
-        st.caption(" · ".join(facts) + f" — source : {ind.source.producer}")
-        if rows:
-            st.markdown(f"{fmt_number(rows)} enregistrements pour {filters_text}.")
+def question_results(question_id: str, filters: Filters) -> list[IndicatorResult]:
+    ids = tuple(i.id for i in load_referentiel().indicators(question_id))
+    return indicator_results(ids, filters.cache_key(), ui.data_version())
+
+
+def verdict_badge(result: IndicatorResult) -> None:
+    ind = result.indicator
+    if ind.direction == "none" and result.verdict is None:
+        st.badge("Descriptif, sans cible", color="gray", icon=":material/description:")
+        return
+    code = result.verdict.code if result.verdict else "donnees_insuffisantes"
+    color, icon = VERDICT_STYLE[code]
+    label = result.verdict.label if result.verdict else "Données insuffisantes"
+    st.badge(label, color=color, icon=icon)
+    if ind.direction in TARGET_TEXT:
+        st.caption(TARGET_TEXT[ind.direction] + (" · homogénéité entre territoires" if ind.spread else ""))
+
+
+def _updated_text() -> str:
+    updated = ui.reference_data(ui.data_version()).get("updated_at")
+    if not updated:
+        return ""
+    try:
+        return f" · données mises à jour le {fmt_date(dt.datetime.fromisoformat(updated))}"
+    except ValueError:
+        return ""
+
+
+def indicator_block(result: IndicatorResult) -> None:
+    ind: Indicator = result.indicator
+    with st.container(border=True, key=f"block-{ind.id}"):
+        head, badge = st.columns([5, 2], vertical_alignment="top")
+        with head:
+            st.caption(ind.id)
+            st.markdown(f"#### {ind.short_label}")
+            st.caption(ind.label)
+        with badge:
+            verdict_badge(result)
+        if not result.has_data:
+            st.info(f"Pas de données pour {result.selection_label}.")
         else:
-            st.info(f"Pas de données pour {filters_text}.")
+            for i, fig in enumerate(build_figures(result)):
+                st.plotly_chart(fig, config=PLOTLY_CONFIG, key=f"fig-{ind.id}-{i}")
+            comp = comparison_figure(result)
+            if comp is not None:
+                st.markdown("**Comparaison avec les autres régions métropolitaines** (dernière année disponible ; "
+                            "Rhône-Alpes fait partie d'Auvergne-Rhône-Alpes depuis 2016)")
+                st.plotly_chart(comp, config=PLOTLY_CONFIG, key=f"cmp-{ind.id}")
+            if result.detail is not None and not result.detail.empty:
+                st.markdown("**Détail du numérateur sur la période**")
+                st.dataframe(result.detail[["category_label", "value"]].rename(
+                    columns={"category_label": "Catégorie", "value": "Effectif"}), hide_index=True)
+            recs = records_table(result)
+            if recs is not None:
+                st.markdown(f"**Enregistrements** ({len(recs)} les plus récents)" if len(recs) >= 200 else
+                            f"**Enregistrements** ({len(recs)})")
+                st.dataframe(recs, hide_index=True, height=min(38 + 35 * len(recs), 300))
+        if result.verdict is not None:
+            st.markdown(f"**{result.verdict.label}** — {result.verdict.reason}")
+        notes = []
+        if ind.note:
+            notes.append(ind.note)
+        if result.regional_only:
+            notes.append("Indicateur suivi au niveau régional : les valeurs affichées sont celles de Rhône-Alpes.")
+        if ind.cumulative:
+            notes.append("Valeurs cumulées depuis le début de la période.")
+        if result.hidden_cells:
+            notes.append(f"Secret statistique : {result.hidden_cells} cellule(s) de moins de "
+                         f"{result.small_cell_threshold} personnes masquée(s).")
+        if not result.institution_applies:
+            notes.append("Le filtre « institution » ne s'applique pas à cet indicateur (pas de dimension institution).")
+        for n in notes:
+            st.caption(n)
+        st.caption(f"Source : {ind.source.producer}{_updated_text()} · sélection : {result.selection_label}")
+        table = data_table(result)
+        with st.expander("Données"):
+            st.dataframe(table, hide_index=True)
+            st.download_button("Télécharger (CSV)", data=to_csv_bytes(table), file_name=f"{ind.id}.csv",
+                               mime="text/csv", key=f"csv-{ind.id}", icon=":material/download:")
 
 
 def render_question(question_id: str, filters: Filters) -> None:
     ref = load_referentiel()
     q = ref.question(question_id)
-    data = ui.reference_data(ui.data_version())
-    scope = territory_scope(filters.territory, data["territories"], data["perimeters"])
-    filters_text = describe(filters, data["territories"], data["institutions"])
-    counts = _population_counts(question_id, filters.cache_key(), scope, ui.data_version())
-
     ui.sample_banner()
+    results = question_results(question_id, filters)
+    by_id = {r.indicator.id: r for r in results}
     st.title(f"Question {q.number} · {q.title}")
     st.markdown(f"#### {q.label}")
     if q.intro:
         st.markdown(q.intro)
-    st.caption(f"Sélection : {filters_text}")
+    summary = roll_up(results)
+    color, icon = VERDICT_STYLE[summary.overall]
+    from .results import VERDICT_LABELS
+
+    st.badge(f"Lecture d'ensemble : {VERDICT_LABELS[summary.overall]}", color=color, icon=icon)
+    st.markdown(f"**Synthèse** ({results[0].selection_label if results else ''}) : {summary.sentence()}")
     for c in q.criteria:
-        st.subheader(f"{c.id.split('.')[-1]} · {c.short_label}")
+        crit = [by_id[i.id] for i in c.indicators]
+        st.subheader(f"{c.id.split('.')[-1]} · {c.short_label}", anchor=c.id.replace(".", "-").lower())
         st.markdown(f"*On aura réussi si…* {c.label}.")
-        for ind in c.indicators:
-            indicator_block(ind, counts.get(ind.id, 0), filters_text)
+        st.caption(f"{c.id} · {roll_up(crit).short()}")
+        for r in crit:
+            indicator_block(r)

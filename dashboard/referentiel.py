@@ -122,6 +122,7 @@ class Indicator(_Strict):
     unit: str = Field(min_length=1)
     source: Source
     spread: bool = Field(default=False, description="The charter wants it homogeneous across territories")
+    cumulative: bool = Field(default=False, description="Judge and draw the running total over the years")
     note: str | None = None
 
     @model_validator(mode="after")

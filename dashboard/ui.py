@@ -36,6 +36,8 @@ def reference_data(version: int) -> dict:
         "institutions": queries.institutions(eng),
         "years": queries.reporting_years(eng),
         "info": queries.store_info(eng),
+        "all_territories": queries.all_territories(eng),
+        "updated_at": queries.last_update(eng),
     }
 
 

@@ -190,8 +190,11 @@ def set_meta(conn: Connection, key: str, value: str) -> None:
 
 def bump_data_version(conn: Connection) -> int:
     """Increment the data version the caches key on; returns the new version."""
+    import datetime as dt
+
     version = int(get_meta(conn, "data_version", "0")) + 1
     set_meta(conn, "data_version", str(version))
+    set_meta(conn, "updated_at", dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
     return version
 
 

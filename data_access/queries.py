@@ -38,6 +38,18 @@ def territories(engine: Engine) -> pd.DataFrame:
     return frame.sort_values(["_o", "code"]).drop(columns="_o").reset_index(drop=True)
 
 
+def all_territories(engine: Engine) -> pd.DataFrame:
+    """Every territory of the store, other metropolitan regions included (comparison)."""
+    t = table("territory")
+    return _frame(engine, select(t.c.code, t.c.name, t.c.level, t.c.parent_code, t.c.population,
+                                 t.c.population_year, t.c.population_approx, t.c.geo_code).order_by(t.c.code))
+
+
+def last_update(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return get_meta(conn, "updated_at")
+
+
 def cme_perimeters(engine: Engine) -> pd.DataFrame:
     p = table("cme_perimeter")
     return _frame(engine, select(p.c.cme_code, p.c.departement_code, p.c.valid_from, p.c.valid_to))
@@ -70,4 +82,4 @@ def store_info(engine: Engine) -> dict:
     }
 
 
-__all__ = ["territories", "cme_perimeters", "institutions", "reporting_years", "store_info", "get_meta"]
+__all__ = ["all_territories", "last_update", "territories", "cme_perimeters", "institutions", "reporting_years", "store_info", "get_meta"]

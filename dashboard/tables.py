@@ -1,0 +1,100 @@
+"""The exact tables behind each indicator block, with French headers, for display and CSV download."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .results import IndicatorResult
+
+SCOPE_LABELS = {"selection": "Sélection", "region": "Rhône-Alpes"}
+
+
+def data_table(result: IndicatorResult) -> pd.DataFrame:
+    """One table holding every number the block shows (hidden cells stay empty and flagged)."""
+    ind = result.indicator
+    share = ind.kind in ("share", "survey", "existence")
+    frames = []
+    s = result.series
+    if s is not None and not s.empty:
+        t = pd.DataFrame({
+            "Indicateur": ind.id,
+            "Série": s["scope"].map(SCOPE_LABELS),
+            "Année": s["year"],
+            "Catégorie": "Total",
+            "Valeur": s["value"] * 100 if share else s["value"],
+        })
+        if ind.kind in ("share", "survey"):
+            t["Numérateur"] = s["numerator"]
+            t["Dénominateur"] = s["denominator"]
+        if ind.kind == "duration":
+            t["Effectif"] = s["denominator"]
+        t["Masqué (petits effectifs)"] = s["hidden"].map({True: "oui", False: ""})
+        frames.append(t)
+    b = result.breakdown
+    if b is not None and not b.empty:
+        t = pd.DataFrame({
+            "Indicateur": ind.id, "Série": "Sélection", "Année": b["year"], "Catégorie": b["category_label"],
+            "Valeur": b["value"] * 100 if ind.kind == "share" else b["value"],
+        })
+        if ind.kind == "share":
+            t["Numérateur"] = b["numerator"]
+            t["Dénominateur"] = b["denominator"]
+        t["Masqué (petits effectifs)"] = b["hidden"].map({True: "oui", False: ""})
+        frames.append(t)
+    d = result.detail
+    if d is not None and not d.empty:
+        frames.append(pd.DataFrame({
+            "Indicateur": ind.id, "Série": "Détail du numérateur (période)", "Catégorie": d["category_label"],
+            "Valeur": d["value"], "Masqué (petits effectifs)": d["hidden"].map({True: "oui", False: ""}),
+        }))
+    m = result.matrix
+    if m is not None and not m.empty:
+        frames.append(pd.DataFrame({
+            "Indicateur": ind.id, "Série": "Existence (1 = oui, 0 = non)", "Année": m["year"],
+            "Catégorie": m["row_label"], "Valeur": m["exists"].astype(float),
+        }))
+    dist = result.distribution
+    if dist is not None and not dist.empty:
+        for col, label in (("p10", "1er décile"), ("q1", "1er quartile"), ("median", "Médiane"),
+                           ("q3", "3e quartile"), ("p90", "9e décile")):
+            frames.append(pd.DataFrame({"Indicateur": ind.id, "Série": "Distribution (sélection)",
+                                        "Année": dist["year"], "Catégorie": label, "Valeur": dist[col],
+                                        "Effectif": dist["n"]}))
+    c = result.comparison
+    if c is not None and not c.empty:
+        frames.append(pd.DataFrame({
+            "Indicateur": ind.id, "Série": "Comparaison régionale", "Année": c["year"], "Catégorie": c["region_label"],
+            "Valeur": c["value"] * 100 if ind.kind == "share" else c["value"],
+            "Pour 100 000 habitants": c["rate_per_100k"],
+        }))
+    if not frames:
+        return pd.DataFrame(columns=["Indicateur", "Série", "Année", "Catégorie", "Valeur"])
+    out = pd.concat(frames, ignore_index=True)
+    if "Année" in out:
+        out["Année"] = out["Année"].astype("Int64")
+    return out
+
+
+def records_table(result: IndicatorResult) -> pd.DataFrame | None:
+    """Descriptor / calendar records for display (dates as dates, French headers)."""
+    r = result.records
+    if r is None or r.empty:
+        return None
+    out = pd.DataFrame({"Date": pd.to_datetime(r["date"]).dt.date if "date" in r else None,
+                        "Territoire": r["territory_label"]})
+    if "start" in r:
+        out["Début"] = r["start"].dt.date
+        out["Fin"] = r["end"].dt.date
+        out["Statut"] = r["status_label"]
+    if r["category_label"].astype(str).str.len().gt(0).any():
+        out["Type"] = r["category_label"]
+    if r["title"].astype(str).str.len().gt(0).any():
+        out["Intitulé"] = r["title"]
+    if r["text"].astype(str).str.len().gt(0).any():
+        out["Description"] = r["text"]
+    return out.drop(columns=["Date"]) if "start" in r else out
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """CSV as French spreadsheet software opens it: UTF-8 with BOM, ';' separator, decimal comma."""
+    return frame.to_csv(index=False, sep=";", decimal=",", float_format="%.4g").encode("utf-8-sig")

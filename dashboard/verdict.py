@@ -1,0 +1,345 @@
+"""The verdict rule: does an indicator's yearly series go the way the charter wants?
+
+One pure function, :func:`verdict`, reads a yearly series (values indexed by
+year) against the indicator's target direction from the référentiel and returns
+a :class:`~dashboard.results.Verdict` with a code, one French sentence for the
+page and the numbers it used. No Streamlit, no database. The full explanation,
+with a table of example series, is ``docs/verdicts.md``.
+
+The rule
+--------
+1. Keep the years that have a finite value (NaN and missing years are ignored;
+   the remaining years need not be consecutive). Fewer than ``min_points``
+   (default 3) years → ``donnees_insuffisantes``.
+2. Robust slope ``s``: Theil-Sen (median of the slopes between every pair of
+   years), in units per year. One odd year cannot swing it, unlike least squares.
+3. Relative slope ``r = s / mean(|values|)`` (0 when that mean is 0): the rule is
+   scale-free, so a share in [0, 1] and a count in thousands are read alike.
+   For a share (``is_share=True``) the scale is ``min(mean, 1 - mean)``, the
+   distance to the nearer bound (see :func:`relative_slope`): otherwise a share
+   rising steadily from 90 % to 95 % would read "no clear trend" while its
+   complement falling from 10 % to 5 % reads as a clear fall.
+   The trend is *good* when ``r`` is beyond ``tolerance`` (default 2 % of the
+   mean per year) in the target direction, *bad* when beyond it the other way,
+   *flat* otherwise.
+4. ``up`` / ``down`` ("better" means higher / lower):
+
+   - good trend, last value better than the first and the best of the period
+     (or within 5 % of the period's range of it) → ``atteint``;
+   - good trend, last better than the first but not the best → ``en_bonne_voie``;
+   - but a last step going the wrong way by more than 25 % of the period's range
+     turns those two into ``a_surveiller`` (a series that fell then rose sharply
+     at the end is not on track, whatever its overall slope);
+   - bad trend and last value worse than the first → ``defavorable``;
+   - anything else (flat trend, good trend but the last value not better than
+     the first, bad trend but the last value better than or equal to the first:
+     mixed signals) → ``a_surveiller``.
+5. ``to_zero`` (the charter: the CTME count and the direct signalements handled
+   by the AT "doivent être en baisse avec le temps et tendre vers 0"): last value
+   equal to 0 → ``atteint`` (an all-zero series too); otherwise the ``down`` rule,
+   except that it stops at ``en_bonne_voie``: as long as zero is not reached the
+   target is not met, however regularly the count falls.
+6. ``stable``: ``|r| <= tolerance`` → ``atteint``; ``|r| <= 3 * tolerance`` →
+   ``a_surveiller``; beyond → ``defavorable``.
+7. ``none`` → ``None`` (no target, no verdict).
+
+Why the thresholds: 2 % of the mean per year is about 8-10 % over a 5-6 year
+charter period, the smallest move a steering committee would call a change
+rather than noise; 5 % of the range absorbs rounding when deciding whether the
+last value is "the best"; 25 % of the range for the last step is a real relapse
+(a quarter of all the ground covered over the period, lost in one year), not a
+wobble.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .formatting import fmt_number, fmt_percent, fmt_period
+from .results import Verdict
+
+DIRECTIONS = ("up", "down", "to_zero", "stable", "none")
+
+# Share of the period's range within which the last value still counts as "the best".
+BEST_MARGIN = 0.05
+# A last step going the wrong way by more than this share of the period's range is a relapse.
+RELAPSE_SHARE = 0.25
+# For "stable": beyond tolerance → "à surveiller"; beyond this multiple of it → "défavorable".
+STABLE_WARNING_FACTOR = 3.0
+
+# User-facing explanation of the rule (French, Markdown), e.g. for a "Comment lire les verdicts" expander.
+ROLE_DOC = """\
+**Comment le verdict est-il établi ?**
+
+Le verdict compare l'évolution de l'indicateur, année par année, à la cible de la charte
+(à la hausse, à la baisse, vers zéro ou stable). Il faut au moins 3 années renseignées ;
+sinon le verdict est « Données insuffisantes ». Les années sans valeur sont ignorées.
+
+- La **tendance** est la pente robuste (médiane des pentes entre toutes les paires d'années,
+  dite de Theil-Sen) : une année atypique ne suffit pas à la renverser. Elle est rapportée
+  à la moyenne de la série (pour une part, à l'écart à 0 % ou à 100 % le plus proche) :
+  en deçà de 2 % par an, la série est jugée sans tendance nette. Parts et volumes sont
+  ainsi lus de la même façon.
+- **Atteint** : la tendance va dans le sens attendu, la dernière valeur est meilleure que la
+  première et est la meilleure de la période (à 5 % de l'amplitude près). Pour un indicateur
+  qui doit tendre vers 0 : dernière valeur nulle.
+- **En bonne voie** : la tendance va dans le sens attendu et la dernière valeur est meilleure
+  que la première, sans être la meilleure de la période (ou, vers zéro, sans être nulle).
+- **À surveiller** : pas de tendance nette, ou des signaux contraires (tendance favorable mais
+  dernière valeur pas meilleure que la première, ou rechute de plus d'un quart de l'amplitude
+  de la période la dernière année ; tendance défavorable mais dernière valeur au moins aussi
+  bonne que la première).
+- **Défavorable** : la tendance va contre la cible et la dernière valeur est moins bonne que
+  la première.
+- Cible « stable » : atteint si la pente reste sous 2 % par an, à surveiller jusqu'à 6 %,
+  défavorable au-delà.
+"""
+
+_EXPECTED = {
+    "up": "une hausse est attendue",
+    "down": "une baisse est attendue",
+    "to_zero": "une baisse vers zéro est attendue",
+}
+
+
+def theil_sen_slope(years, values) -> float:
+    """Theil-Sen slope: the median of the slopes between every pair of points, in units per year.
+
+    Resistant to outliers: for values ``[1, 2, 3, 4, 100]`` over five consecutive years it
+    gives 1 (least squares would give about 20). Pairs with the same year are skipped.
+    Raises ``ValueError`` with fewer than two distinct years or non-finite input.
+    """
+    x = np.asarray(years, dtype=float)
+    y = np.asarray(values, dtype=float)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError("years and values must be 1-D sequences of the same length")
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise ValueError("years and values must be finite (drop NaN first)")
+    i, j = np.triu_indices(len(x), k=1)
+    dx = x[j] - x[i]
+    keep = dx != 0
+    if not keep.any():
+        raise ValueError("at least two distinct years are needed for a slope")
+    return float(np.median((y[j] - y[i])[keep] / dx[keep]))
+
+
+def relative_slope(slope: float, values, *, is_share: bool = False) -> float:
+    """The yearly change as a share of the series' level: ``slope / scale`` (0 when the scale is 0).
+
+    ``scale`` is ``mean(|values|)``. For a share (all values in [0, 1]) it is
+    ``min(mean, 1 - mean)``: the distance to the nearer bound, so that a share and its complement
+    get the same verdict (satisfied 90 % → 95 % reads like dissatisfied 10 % → 5 %); with the
+    plain mean a share near 100 % could hardly ever show a trend.
+    """
+    v = np.asarray(values, dtype=float)
+    scale = float(np.mean(np.abs(v)))
+    if is_share and v.size and v.min() >= 0 and v.max() <= 1:
+        scale = min(scale, 1.0 - scale)
+    return 0.0 if scale == 0 else slope / scale
+
+
+@dataclass(frozen=True)
+class _Fmt:
+    """French formatting of the values and the slope for the reason sentence."""
+
+    unit: str | None
+    is_share: bool
+
+    def value(self, v: float) -> str:
+        if self.is_share:
+            return fmt_percent(v, 0 if round(v * 100, 1).is_integer() else 1)
+        if float(v).is_integer():
+            return fmt_number(v, 0)
+        return fmt_number(v, 2 if abs(v) < 1 else 1)
+
+    def with_unit(self, text: str) -> str:
+        return text if self.is_share or not self.unit else f"{text} {self.unit}"
+
+    def slope(self, s: float) -> str:
+        x = s * 100 if self.is_share else s
+        decimals = 0 if abs(x) >= 10 else 1 if abs(x) >= 0.1 else 2
+        rounded = round(x, decimals)
+        if rounded == 0:
+            number = "0"
+        else:
+            number = ("+" if rounded > 0 else "") + fmt_number(rounded, decimals)
+        if self.is_share:
+            unit = "point" if abs(rounded) < 2 else "points"
+        else:
+            unit = self.unit
+        return f"{number} {unit} par an" if unit else f"{number} par an"
+
+
+def _observed(series: pd.Series) -> pd.Series:
+    """Finite values only, indexed by int year, sorted by year."""
+    s = pd.Series(series, dtype=float).copy()
+    s.index = pd.Index(s.index).astype(int)
+    if s.index.has_duplicates:
+        raise ValueError("the series has several values for the same year")
+    s = s[np.isfinite(s.to_numpy())]
+    return s.sort_index()
+
+
+def _period(years: pd.Index) -> tuple[str, str | None]:
+    """``("sur 2016-2020", "3 années renseignées")``; the note is None when no year is missing."""
+    first, last = int(years[0]), int(years[-1])
+    note = f"{len(years)} années renseignées" if len(years) < last - first + 1 else None
+    return f"sur {fmt_period(first, last)}", note
+
+
+def _insufficient(obs: pd.Series, min_points: int) -> Verdict:
+    n = len(obs)
+    need = f"il en faut au moins {min_points} pour juger une tendance"
+    if n == 0:
+        reason = f"Aucune année renseignée ; {need}."
+    else:
+        years = ", ".join(str(y) for y in obs.index)
+        counted = "1 seule année renseignée" if n == 1 else f"{n} années renseignées"
+        reason = f"{counted} ({years}) ; {need}."
+    first = float(obs.iloc[0]) if n else None
+    last = float(obs.iloc[-1]) if n else None
+    return Verdict("donnees_insuffisantes", reason, None, first, last, n)
+
+
+def verdict(
+    series: pd.Series,
+    direction: str,
+    *,
+    min_points: int = 3,
+    tolerance: float = 0.02,
+    unit: str | None = None,
+    is_share: bool = False,
+) -> Verdict | None:
+    """Verdict of a yearly series against the target direction (rule in the module docstring).
+
+    series: values indexed by year (int), may contain NaN and missing years. Returns None for
+    direction "none".
+
+    ``unit`` (e.g. "signalements") is written after the values and the slope in the reason;
+    ``is_share`` says the values are shares in [0, 1]: they are formatted as percentages, the
+    slope in percentage points (the unit is then ignored), and the relative slope is taken
+    against the distance to the nearer bound (:func:`relative_slope`). The returned ``Verdict``
+    carries the Theil-Sen ``slope`` (units per year), the ``first`` and ``last`` observed values
+    and the number of ``points`` (years with a value).
+
+    Raises ``ValueError`` for an unknown direction, ``min_points < 2``, a negative tolerance
+    or a year present twice.
+    """
+    if direction not in DIRECTIONS:
+        raise ValueError(f"unknown direction {direction!r}; expected one of {DIRECTIONS}")
+    if direction == "none":
+        return None
+    if min_points < 2:
+        raise ValueError("min_points must be at least 2 (a slope needs two years)")
+    if tolerance < 0:
+        raise ValueError("tolerance must be >= 0")
+
+    obs = _observed(series)
+    n = len(obs)
+    if n < min_points:
+        return _insufficient(obs, min_points)
+
+    fmt = _Fmt(unit, is_share)
+    years = obs.index
+    values = obs.to_numpy(dtype=float)
+    first, last = float(values[0]), float(values[-1])
+    slope = theil_sen_slope(years.to_numpy(dtype=float), values)
+    r = relative_slope(slope, values, is_share=is_share)
+    period, gaps = _period(years)
+
+    def done(code: str, clause: str | None, head: str | None = None) -> Verdict:
+        head = head or _trend_head(values, slope, r, tolerance, fmt, period, gaps)
+        if clause:
+            # "…, mais …" reads better than "… ; mais …"
+            head += (", " if clause.startswith("mais ") else " ; ") + clause
+        reason = head + "."
+        return Verdict(code, reason, slope, first, last, n)
+
+    if direction == "stable":
+        deviation = f"variation relative de {fmt_percent(abs(r), 1)} par an"
+        margin = f"marge de stabilité ({fmt_percent(tolerance, 0)})"
+        if abs(r) <= tolerance:
+            return done("atteint", f"{deviation}, dans la {margin}")
+        if abs(r) <= STABLE_WARNING_FACTOR * tolerance:
+            return done("a_surveiller", f"{deviation}, au-delà de la {margin}")
+        return done("defavorable", f"{deviation}, très au-delà de la {margin}")
+
+    # up, down, to_zero: orient everything so that "higher is better".
+    sign = 1.0 if direction == "up" else -1.0
+    expected = _EXPECTED[direction]
+
+    if direction == "to_zero" and last == 0:
+        if not values.any():
+            head = f"Valeur nulle chaque année {period}" + (f" ({gaps})" if gaps else "")
+            return done("atteint", "objectif zéro atteint", head=head)
+        return done("atteint", f"valeur nulle en {years[-1]} : objectif zéro atteint")
+
+    oriented = sign * values
+    value_range = float(values.max() - values.min())
+    trend = "good" if sign * r > tolerance else "bad" if sign * r < -tolerance else "flat"
+    improved = sign * (last - first) > 0
+    worse = sign * (last - first) < 0
+    best_pos = int(np.argmax(oriented))
+    at_best = sign * last >= oriented[best_pos] - BEST_MARGIN * value_range
+    last_step = sign * (last - float(values[-2]))
+    relapse = last_step < -RELAPSE_SHARE * value_range
+    higher = direction == "up"
+    extreme = "plus haut" if higher else "plus bas"
+    best_text = f"{fmt.value(values[best_pos])} en {years[best_pos]}"
+
+    if trend == "good" and improved:
+        if relapse:
+            move = "recul" if higher else "remontée"
+            step = f"{fmt.value(values[-2])} à {fmt.value(last)} en {years[-1]}"
+            return done("a_surveiller", f"mais {move} de {step}")
+        if not at_best:
+            return done(
+                "en_bonne_voie",
+                f"dernière valeur meilleure que la première, sans égaler le {extreme} de la période ({best_text})",
+            )
+        if sign * last >= oriented[best_pos]:
+            best_clause = f"dernière valeur la {'plus haute' if higher else 'plus basse'} de la période"
+        else:
+            best_clause = f"dernière valeur proche du {extreme} de la période ({best_text})"
+        if direction == "to_zero":
+            # the target is zero: a falling count that has not reached it is on track, not achieved
+            return done("en_bonne_voie", f"{best_clause}, mais zéro n'est pas encore atteint")
+        return done("atteint", best_clause)
+    side = "supérieure" if higher else "inférieure"
+    if trend == "bad" and worse:
+        return done("defavorable", f"évolution contraire à la cible : {expected}")
+    if trend == "good":
+        return done("a_surveiller", f"mais la dernière valeur n'est pas {side} à la première")
+    if trend == "bad" and improved:
+        clause = f"tendance contraire à la cible, malgré une dernière valeur {side} à la première"
+        return done("a_surveiller", clause)
+    if trend == "bad":
+        return done("a_surveiller", "tendance contraire à la cible, mais dernière valeur égale à la première")
+    return done("a_surveiller", expected)
+
+
+def _trend_head(
+    values: np.ndarray, slope: float, r: float, tolerance: float, fmt: _Fmt, period: str, gaps: str | None
+) -> str:
+    """First part of the reason: the direction of the trend, the first and last values and the period."""
+    first, last = values[0], values[-1]
+    if np.all(values == first):
+        return f"Valeur constante de {fmt.with_unit(fmt.value(first))} {period}" + (f" ({gaps})" if gaps else "")
+    span = f"de {fmt.value(first)} à {fmt.with_unit(fmt.value(last))}"
+    details = (f"{gaps}, " if gaps else "") + f"pente robuste {fmt.slope(slope)}"
+    steps = np.diff(values)
+    if r > tolerance:
+        if (steps > 0).all():
+            return f"Hausse régulière {span} {period} ({details})"
+        return f"Tendance à la hausse {period}, {span} ({details})"
+    if r < -tolerance:
+        if (steps < 0).all():
+            return f"Baisse régulière {span} {period} ({details})"
+        return f"Tendance à la baisse {period}, {span} ({details})"
+    return f"Pas de tendance nette {period}, {span} ({details})"
+
+
+__all__ = ["DIRECTIONS", "ROLE_DOC", "relative_slope", "theil_sen_slope", "verdict"]

@@ -1,0 +1,177 @@
+"""SQL aggregates behind every indicator of the référentiel.
+
+Each function takes a référentiel *source* (duck-typed, see
+``dashboard/referentiel.py``), the filters (years, territory codes in scope,
+institution) and returns a small pandas DataFrame aggregated by the database.
+The same SQL runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+from sqlalchemy import Integer, and_, case, cast, func, literal, select
+from sqlalchemy.engine import Connection
+
+from .source_query import column, condition, from_clause, territory_expression, year_expression
+
+RECORDS_LIMIT = 200
+
+
+def institution_column(source):
+    """The column of the source (or its joined parent) that references an institution, if any."""
+    from sqlmodel import SQLModel
+
+    md = SQLModel.metadata
+    tables = [md.tables[source.table]] + ([md.tables[source.join]] if getattr(source, "join", None) else [])
+    for tbl in tables:
+        for col in tbl.c:
+            if any(fk.column.table.name == "institution" for fk in col.foreign_keys):
+                return col
+    return None
+
+
+def _filters(source, years: Iterable[int] | None, territories: Iterable[str] | None,
+             institution: str | None):
+    year = year_expression(source)
+    terr = territory_expression(source)
+    conds = [condition(source, getattr(source, "where", None))]
+    if years is not None:
+        conds.append(year.in_(list(years)))
+    if territories is not None and terr is not None:
+        conds.append(terr.in_(list(territories)))
+    inst_col = institution_column(source)
+    if institution and inst_col is not None:
+        conds.append(inst_col == institution)
+    return year, terr, and_(*conds)
+
+
+def _flag(source, where) -> object:
+    return func.sum(case((condition(source, where), 1), else_=0))
+
+
+def _measures(source, kind: str) -> dict:
+    """SQL measures for a kind: value, numerator, denominator, rows."""
+    value = source.value
+    rows = func.count()
+    out = {"rows": rows}
+    if kind == "survey":
+        out["numerator"] = func.sum(column(source, "agreeing"))
+        out["denominator"] = func.sum(column(source, "respondents"))
+        return out
+    if source.numerator is not None and kind in ("share", "existence"):
+        num = source.numerator
+        out["numerator"] = func.sum(column(source, num.sum)) if num.sum else _flag(source, num.where)
+        den = source.denominator
+        out["denominator"] = func.sum(column(source, den.sum)) if den is not None and den.sum else (
+            _flag(source, den.where) if den is not None and den.where else rows)
+        return out
+    if value.startswith("sum:"):
+        out["value"] = func.sum(column(source, value.split(":", 1)[1]))
+    else:
+        out["value"] = rows
+    return out
+
+
+def grouped(conn: Connection, source, kind: str, *, years=None, territories=None, institution=None,
+            by: str | None = None) -> pd.DataFrame:
+    """Measures grouped by year, territory_code and optionally a category column ``by``.
+
+    Columns: year, territory_code, [category], rows, and value or numerator/denominator.
+    """
+    year, terr, where = _filters(source, years, territories, institution)
+    terr_col = terr if terr is not None else literal(None)
+    keys = [year.label("year"), terr_col.label("territory_code")]
+    if by:
+        keys.append(column(source, by).label("category"))
+    measures = _measures(source, kind)
+    stmt = (select(*keys, *(m.label(n) for n, m in measures.items()))
+            .select_from(from_clause(source)).where(where)
+            .group_by(*[k.element if hasattr(k, "element") else k for k in keys]))
+    result = conn.execute(stmt)
+    frame = pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
+    for col in ("rows", "value", "numerator", "denominator"):
+        if col in frame:
+            frame[col] = pd.to_numeric(frame[col]).astype(float)
+    if not frame.empty:
+        frame["year"] = frame["year"].astype(int)
+    return frame
+
+
+def territories_present(conn: Connection, source, *, years=None, territories=None,
+                        institution=None) -> set[str]:
+    """Distinct territory codes holding rows of the source within the filters."""
+    year, terr, where = _filters(source, years, territories, institution)
+    if terr is None:
+        return set()
+    stmt = select(terr).select_from(from_clause(source)).where(where).distinct()
+    return {code for (code,) in conn.execute(stmt)}
+
+
+def value_counts(conn: Connection, source, *, years=None, territories=None, institution=None) -> pd.DataFrame:
+    """Distribution of a ``median:<col>`` source: year, territory_code, x (the value), n (rows)."""
+    col = column(source, source.value.split(":", 1)[1])
+    year, terr, where = _filters(source, years, territories, institution)
+    stmt = (select(year.label("year"), terr.label("territory_code"), cast(col, Integer).label("x"),
+                   func.count().label("n"))
+            .select_from(from_clause(source)).where(and_(where, col.is_not(None)))
+            .group_by(year, terr, cast(col, Integer)))
+    result = conn.execute(stmt)
+    frame = pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
+    if not frame.empty:
+        frame = frame.astype({"year": int, "x": int, "n": int})
+    return frame
+
+
+def existence(conn: Connection, source, *, years=None, territories=None, institution=None) -> pd.DataFrame:
+    """Existence matrix: year, row (territory or the ``by`` column), exists (bool)."""
+    year, terr, where = _filters(source, years, territories, institution)
+    row = column(source, source.by) if source.by else terr
+    flag = _flag(source, source.numerator.where) if source.numerator is not None else func.count()
+    stmt = (select(year.label("year"), row.label("row"), flag.label("hits"))
+            .select_from(from_clause(source)).where(where).group_by(year, row))
+    result = conn.execute(stmt)
+    frame = pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
+    if frame.empty:
+        return pd.DataFrame(columns=["year", "row", "exists"])
+    frame["year"] = frame["year"].astype(int)
+    frame["exists"] = frame["hits"].astype(int) > 0
+    return frame.drop(columns="hits")
+
+
+def records(conn: Connection, source, *, years=None, territories=None, institution=None,
+            limit: int = RECORDS_LIMIT) -> pd.DataFrame:
+    """Dated records of a descriptor or calendar, newest first."""
+    year, terr, where = _filters(source, years, territories, institution)
+    date_ref = source.start or source.date
+    cols = {"date": column(source, date_ref) if date_ref else year}
+    if terr is not None:
+        cols["territory_code"] = terr
+    for name in ("by", "title", "text", "start", "end", "status"):
+        ref = getattr(source, name, None)
+        if ref:
+            cols[name] = column(source, ref)
+    stmt = (select(*(c.label(n) for n, c in cols.items())).select_from(from_clause(source)).where(where)
+            .order_by(cols["date"].desc()).limit(limit))
+    result = conn.execute(stmt)
+    return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
+
+
+def region_values(conn: Connection, indicator_id: str, region_codes: Iterable[str]) -> pd.DataFrame:
+    """Yearly values of a Q6 indicator for the metropolitan regions (comparison, article 7)."""
+    from .db import table
+
+    iv = table("indicator_value")
+    stmt = (select(iv.c.territory_code.label("region"), iv.c.year, iv.c.value, iv.c.numerator, iv.c.denominator,
+                   iv.c.is_estimate)
+            .where(iv.c.indicator_id == indicator_id, iv.c.territory_code.in_(list(region_codes))))
+    result = conn.execute(stmt)
+    return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
+
+
+def last_update(conn: Connection) -> str | None:
+    """ISO timestamp of the last write to the store (set with the data version)."""
+    from .db import get_meta
+
+    return get_meta(conn, "updated_at")
