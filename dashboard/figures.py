@@ -51,7 +51,9 @@ log = logging.getLogger(__name__)
 
 # --- style ------------------------------------------------------------------------------
 
-FONT_FAMILY = "Source Sans Pro, sans-serif"
+# Streamlit >= 1.4x registers its bundled font as "Source Sans" (the app's theme font "sans-serif" maps
+# to it); "Source Sans Pro" covers installed copies and older Streamlit versions.
+FONT_FAMILY = '"Source Sans", "Source Sans Pro", sans-serif'
 FONT_SIZE = 17  # base font; nothing on a figure is smaller than SMALL_FONT
 SMALL_FONT = 15
 # d3 separators: decimal comma, narrow no-break space between thousands (as dashboard.formatting).
@@ -65,7 +67,7 @@ LINE_COLORS = ("#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#0072B2",
 BAR_COLORS = OKABE_ITO
 REGION_COLOR = "#D55E00"  # regional reference line (dashed)
 TREND_COLOR = "#4D4D4D"
-TEXT_COLOR = "#1E1E1E"
+TEXT_COLOR = "#161616"  # the app theme's textColor
 MUTED_COLOR = "#595959"
 GRID_COLOR = "#E3E3E3"
 AXIS_COLOR = "#8C8C8C"
@@ -123,7 +125,7 @@ PLOTLY_CONFIG: dict = {
                 "Produced with Plotly.js": "Réalisé avec Plotly.js",
                 "Taking snapshot - this may take a few seconds": "Capture en cours, quelques secondes…",
                 "Snapshot succeeded": "Capture réussie",
-                "Sorry, there was a problem downloading your snapshot!": "Le téléchargement de la capture a échoué.",
+                "Sorry, there was a problem downloading your snapshot!": "Échec du téléchargement de la capture.",
                 "trace": "série",
             },
             "format": {
@@ -297,26 +299,32 @@ def _note_hidden(fig: go.Figure, result: IndicatorResult, *frames) -> None:
         )
 
 
+def _arrow_note(direction: str) -> str:
+    """ "Cible : ↗ hausse" / "Cible : ↘ baisse", the arrow enlarged (small glyph in Source Sans)."""
+    arrow, word = ("↗", "hausse") if direction == "up" else ("↘", "baisse")
+    return f'Cible : <span style="font-size:{FONT_SIZE + 5}px">{arrow}</span> {word}'
+
+
 def _corner_note(fig: go.Figure, text: str, name: str) -> None:
     fig.add_annotation(text=text, xref="paper", yref="paper", x=0, y=1, xanchor="left", yanchor="bottom",
                        yshift=6, showarrow=False, font=dict(size=SMALL_FONT + 1, color=TEXT_COLOR), name=name)
 
 
-def _add_target(fig: go.Figure, result: IndicatorResult, sel: pd.DataFrame, *, scale: float = 1.0,
-                extra_max: float | None = None) -> None:
+def _add_target(fig: go.Figure, result: IndicatorResult, sel: pd.DataFrame, *, scale: float = 1.0) -> None:
     """The charter's target on a yearly chart (``sel``: the selection series, values not scaled)."""
     direction = result.indicator.direction
     values = sel["value"].to_numpy(dtype=float) * scale if not sel.empty else np.array([])
     ok = np.isfinite(values)
     if direction == "to_zero":
-        top = max([float(np.nanmax(values[ok])) if ok.any() else 0.0, extra_max or 0.0, 1.0])
+        top = max(float(values[ok].max()) if ok.any() else 0.0, 1.0)
         fig.add_hline(y=0, line=dict(color=TEXT_COLOR, width=2.5),
                       annotation=dict(text="<b>Cible : 0</b>", font=dict(size=SMALL_FONT + 1, color=TEXT_COLOR),
                                       bgcolor="rgba(255,255,255,0.85)", name="cible"),
                       annotation_position="top left")
-        fig.update_layout(yaxis_range=[-0.04 * top, 1.15 * top], yaxis_rangemode="tozero")
+        # the axis includes 0, and a little below so that the target line is not hidden by the axis line
+        fig.update_layout(yaxis_range=[-0.04 * top, 1.15 * top])
     elif direction in ("up", "down"):
-        _corner_note(fig, "Cible : ↗ hausse" if direction == "up" else "Cible : ↘ baisse", "cible")
+        _corner_note(fig, _arrow_note(direction), "cible")
         slope = getattr(result.verdict, "slope", None) if result.verdict is not None else None
         if slope is not None and math.isfinite(slope) and ok.sum() >= 2:
             years = sel["year"].to_numpy(dtype=float)[ok]
@@ -455,7 +463,7 @@ def share_figures(result: IndicatorResult) -> list[go.Figure]:
         if not by_category:
             _add_target(fig, result, sel, scale=100.0)
         elif ind.direction in ("up", "down"):
-            _corner_note(fig, "Cible : ↗ hausse" if ind.direction == "up" else "Cible : ↘ baisse", "cible")
+            _corner_note(fig, _arrow_note(ind.direction), "cible")
         _note_hidden(fig, result, sel, breakdown if by_category else None)
         figures.append(fig)
     detail = detail_figure(result)
@@ -527,13 +535,13 @@ def duration_figures(result: IndicatorResult) -> list[go.Figure]:
                 text += f"<br>{_nb(r['n'])} situations"
         hover.append(text)
     fig.add_trace(go.Scatter(
-        x=line["year"], y=line["value"], mode="lines+markers", name=f"Délai médian ({_selection_name(result)})",
+        x=line["year"], y=line["value"], mode="lines+markers", name=f"Délai médian, {_selection_name(result)}",
         line=dict(color=ACCENT, width=3.5), marker=dict(size=10, color=ACCENT), customdata=hover,
         hovertemplate="%{customdata}<extra></extra>",
     ))
     if _has_values(reg):
         fig.add_trace(go.Scatter(
-            x=reg["year"], y=reg["value"], mode="lines+markers", name=f"Délai médian {REGION_NAME}",
+            x=reg["year"], y=reg["value"], mode="lines+markers", name=f"Délai médian, {REGION_NAME}",
             line=dict(color=REGION_COLOR, width=2.5, dash="dash"),
             marker=dict(size=9, color=REGION_COLOR, symbol="square"),
             hovertemplate=f"{REGION_NAME} : médiane %{{y:,.0f}} {unit}<extra></extra>",
@@ -636,6 +644,8 @@ def _category_bars(frame: pd.DataFrame, unit: str, x_title: str | None = None) -
         x_title = _unit_title(unit) + " (total sur la période)"
     base_layout(fig, height=height, x_title=x_title, showlegend=False)
     fig.update_xaxes(rangemode="tozero", tickformat=",~f", range=[0, float(totals.max()) * 1.15])
+    if float(totals.max()) < 10:  # counts: whole numbers only, no "0,5 collaboration"
+        fig.update_xaxes(tickmode="linear", tick0=0, dtick=1)
     fig.update_yaxes(showgrid=False, ticks="", type="category")
     fig.update_layout(margin_t=12)
     if len(rest):
@@ -693,7 +703,7 @@ def existence_figures(result: IndicatorResult) -> list[go.Figure]:
     m["z"] = m["exists"].map(state)
     # one state per row and year: "exists" wins over "does not exist" if rows repeat
     cell = m.groupby(["row", "year"])["z"].max()
-    rows = list(dict.fromkeys(m["row"]))  # keep the given order (territory order)
+    rows = sorted(dict.fromkeys(m["row"]), key=str)  # territory codes follow the département numbers
     labels = m.drop_duplicates("row").set_index("row")["row_label"]
     years = list(range(int(m["year"].min()), int(m["year"].max()) + 1))
     z = np.full((len(rows), len(years)), np.nan)
@@ -703,6 +713,11 @@ def existence_figures(result: IndicatorResult) -> list[go.Figure]:
     hover = [[EXISTS_LABELS.get(v, "Pas d'information") if np.isfinite(v) else "Pas d'information"
               for v in line] for line in z]
     ylabels = [_truncate(labels.get(r, r), 40) for r in rows]
+    seen: dict[str, int] = {}
+    for k, lab in enumerate(ylabels):  # a category axis would merge rows with the same label
+        seen[lab] = seen.get(lab, 0) + 1
+        if seen[lab] > 1:
+            ylabels[k] = f"{lab} ({rows[k]})"
     xlabels = [str(y) for y in years]
     fig = go.Figure(go.Heatmap(
         z=z, x=xlabels, y=ylabels, text=text, texttemplate="%{text}", customdata=hover,

@@ -27,8 +27,9 @@ def fmt_percent(value, decimals: int = 1) -> str:
     """A share in [0, 1] → ``42,5 %``."""
     if _missing(value):
         return "—"
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + " %"
-    return format_percent(value, format=pattern, locale=LOCALE)
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
+    # French typography: a narrow no-break space before the percent sign, as in the figures.
+    return format_percent(value, format=pattern, locale=LOCALE).replace("%", "\u202f%")
 
 
 def fmt_date(value) -> str:

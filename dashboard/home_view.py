@@ -40,10 +40,7 @@ def render_home(filters: Filters) -> None:
                     st.markdown(f"## Q{q.number} · {q.title}")
                     st.badge(VERDICT_LABELS[summary.overall], color=color, icon=icon)
                     st.markdown(f"**{summary.short()}**")
-                    counts = summary.counts
-                    st.markdown(
-                        f"{counts['atteint']} atteints · {counts['en_bonne_voie']} en bonne voie · "
-                        f"{counts['a_surveiller']} à surveiller · {counts['defavorable']} défavorables")
+                    st.markdown(summary.sentence())
                     worst = most_off_track(results)
                     if worst:
                         st.markdown("À regarder en priorité :\n" + "\n".join(

@@ -15,7 +15,7 @@ import streamlit as st
 from data_access.settings import get_settings
 
 from . import ui
-from .figures import build_figures, comparison_figure
+from .figures import build_figures, comparison_figure, plotly_config
 from .filters import Filters
 from .formatting import fmt_date
 from .indicators import Reference, compute
@@ -37,8 +37,6 @@ TARGET_TEXT = {
     "to_zero": "Cible : vers zéro ↘ 0",
     "stable": "Cible : stabilité →",
 }
-PLOTLY_CONFIG = {"displaylogo": False, "locale": "fr", "responsive": True,
-                 "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
 
 def reference() -> Reference:
@@ -85,6 +83,21 @@ def _updated_text() -> str:
         return ""
 
 
+def comparison_rank(result: IndicatorResult) -> str | None:
+    """"3e sur 13 (1er = le plus favorable)" for the highlighted region in the latest year."""
+    comp, direction = result.comparison, result.indicator.direction
+    if comp is None or comp.empty or direction not in ("up", "down", "to_zero"):
+        return None
+    latest = comp[comp["year"] == comp["year"].max()].copy()
+    metric = "rate_per_100k" if latest["rate_per_100k"].notna().any() else "value"
+    latest = latest.dropna(subset=[metric]).sort_values(metric, ascending=direction != "up")
+    ranks = list(latest["highlight"])
+    if True not in ranks:
+        return None
+    rank = ranks.index(True) + 1
+    return f"rang {rank}{'er' if rank == 1 else 'e'} sur {len(ranks)} (1er = le plus favorable)"
+
+
 def indicator_block(result: IndicatorResult) -> None:
     ind: Indicator = result.indicator
     with st.container(border=True, key=f"block-{ind.id}"):
@@ -99,12 +112,15 @@ def indicator_block(result: IndicatorResult) -> None:
             st.info(f"Pas de données pour {result.selection_label}.")
         else:
             for i, fig in enumerate(build_figures(result)):
-                st.plotly_chart(fig, config=PLOTLY_CONFIG, key=f"fig-{ind.id}-{i}")
+                st.plotly_chart(fig, config=plotly_config(ind.id), theme=None, width="stretch",
+                                key=f"fig-{ind.id}-{i}")
             comp = comparison_figure(result)
             if comp is not None:
                 st.markdown("**Comparaison avec les autres régions métropolitaines** (dernière année disponible ; "
-                            "Rhône-Alpes fait partie d'Auvergne-Rhône-Alpes depuis 2016)")
-                st.plotly_chart(comp, config=PLOTLY_CONFIG, key=f"cmp-{ind.id}")
+                            "Rhône-Alpes fait partie d'Auvergne-Rhône-Alpes depuis 2016)"
+                            + (f" — {comparison_rank(result)}" if comparison_rank(result) else ""))
+                st.plotly_chart(comp, config=plotly_config(f"{ind.id}-regions"), theme=None, width="stretch",
+                                key=f"cmp-{ind.id}")
             if result.detail is not None and not result.detail.empty:
                 st.markdown("**Détail du numérateur sur la période**")
                 st.dataframe(result.detail[["category_label", "value"]].rename(
@@ -113,7 +129,9 @@ def indicator_block(result: IndicatorResult) -> None:
             if recs is not None:
                 st.markdown(f"**Enregistrements** ({len(recs)} les plus récents)" if len(recs) >= 200 else
                             f"**Enregistrements** ({len(recs)})")
-                st.dataframe(recs, hide_index=True, height=min(38 + 35 * len(recs), 300))
+                st.dataframe(recs, hide_index=True, height=min(38 + 35 * len(recs), 300),
+                             column_config={c: st.column_config.DateColumn(c, format="DD/MM/YYYY")
+                                            for c in ("Date", "Début", "Fin") if c in recs})
         if result.verdict is not None:
             st.markdown(f"**{result.verdict.label}** — {result.verdict.reason}")
         notes = []
@@ -157,7 +175,10 @@ def render_question(question_id: str, filters: Filters) -> None:
     for c in q.criteria:
         crit = [by_id[i.id] for i in c.indicators]
         st.subheader(f"{c.id.split('.')[-1]} · {c.short_label}", anchor=c.id.replace(".", "-").lower())
-        st.markdown(f"*On aura réussi si…* {c.label}.")
+        if q.criterion_prefix:
+            st.markdown(f"*{q.criterion_prefix}* {c.label}.")
+        elif c.label != c.short_label:
+            st.markdown(f"{c.label}.")
         st.caption(f"{c.id} · {roll_up(crit).short()}")
         for r in crit:
             indicator_block(r)

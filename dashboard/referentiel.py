@@ -159,6 +159,8 @@ class Question(_Strict):
     label: str = Field(min_length=20)
     page: str = Field(pattern=r"^q[1-6]_[a-z_]+$")
     intro: str | None = None
+    criterion_prefix: str | None = Field(
+        default="On aura réussi si…", description="Words before each criterion's wording (none for Q6's themes)")
     criteria: list[Criterion] = Field(min_length=1)
 
 

@@ -5,9 +5,16 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from .results import VERDICT_LABELS, VERDICT_RANK, IndicatorResult
+from .results import VERDICT_RANK, IndicatorResult
 
 JUDGED = ("atteint", "en_bonne_voie", "a_surveiller", "defavorable")
+# (singular, plural) French forms of the verdicts in running text.
+COUNT_FORMS = {
+    "atteint": ("atteint", "atteints"),
+    "en_bonne_voie": ("en bonne voie", "en bonne voie"),
+    "a_surveiller": ("à surveiller", "à surveiller"),
+    "defavorable": ("défavorable", "défavorables"),
+}
 
 
 @dataclass
@@ -26,15 +33,21 @@ class RollUp:
 
     @property
     def overall(self) -> str:
-        """A one-word reading of the group: the share of judged indicators on track."""
-        if self.judged == 0:
+        """One reading of the group, never harsher than its own indicators.
+
+        - nothing judged → données insuffisantes;
+        - at least a third of the judged indicators défavorables → défavorable;
+        - at least three quarters on track and none défavorable → en bonne voie (atteint if all are);
+        - otherwise → à surveiller.
+        """
+        judged = self.judged
+        if judged == 0:
             return "donnees_insuffisantes"
-        ratio = self.on_track / self.judged
-        if self.counts["defavorable"] == 0 and ratio >= 0.75:
-            return "en_bonne_voie" if self.counts["atteint"] < self.judged else "atteint"
-        if ratio >= 0.5:
-            return "a_surveiller"
-        return "defavorable"
+        if self.counts["defavorable"] * 3 >= judged:
+            return "defavorable"
+        if self.counts["defavorable"] == 0 and self.on_track * 4 >= judged * 3:
+            return "atteint" if self.counts["atteint"] == judged else "en_bonne_voie"
+        return "a_surveiller"
 
     def short(self) -> str:
         if self.with_target == 0:
@@ -43,7 +56,7 @@ class RollUp:
             "données insuffisantes pour juger"
 
     def sentence(self) -> str:
-        parts = [f"{self.counts[c]} {VERDICT_LABELS[c].lower()}" for c in JUDGED if self.counts[c]]
+        parts = [f"{self.counts[c]} {COUNT_FORMS[c][self.counts[c] > 1]}" for c in JUDGED if self.counts[c]]
         lack = self.counts["donnees_insuffisantes"]
         text = (f"Sur {self.total} indicateurs, {self.with_target} ont une cible"
                 + (f" : {', '.join(parts)}" if parts else "")

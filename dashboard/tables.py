@@ -86,7 +86,7 @@ def records_table(result: IndicatorResult) -> pd.DataFrame | None:
         out["Début"] = r["start"].dt.date
         out["Fin"] = r["end"].dt.date
         out["Statut"] = r["status_label"]
-    if r["category_label"].astype(str).str.len().gt(0).any():
+    if r["category_label"].astype(str).str.len().gt(0).any() and not r["category_label"].equals(r["territory_label"]):
         out["Type"] = r["category_label"]
     if r["title"].astype(str).str.len().gt(0).any():
         out["Intitulé"] = r["title"]

@@ -228,7 +228,7 @@ def test_every_kind_draws_a_projectable_french_figure(name):
     for fig in figs:
         lay = fig.layout
         assert lay.separators == SEPARATORS == ",\u202f"  # decimal comma, (narrow no-break) space thousands
-        assert lay.font.family.startswith("Source Sans Pro") and lay.font.size >= 15
+        assert lay.font.family.startswith('"Source Sans", "Source Sans Pro"') and lay.font.size >= 15
         assert lay.plot_bgcolor == "white" and lay.paper_bgcolor == "white"
         assert 200 <= lay.height <= MAX_HEIGHT
         assert all(a.font.size is None or a.font.size >= 15 for a in lay.annotations)

@@ -298,7 +298,7 @@ def test_reason_is_french_and_mentions_the_period():
 @pytest.mark.parametrize(
     ("values", "direction", "expected_words"),
     [
-        ([0.10, 0.12, 0.15, 0.17, 0.21], "up", ["2016-2020", "10 %", "21 %", "points par an", "Hausse régulière"]),
+        ([0.10, 0.12, 0.15, 0.17, 0.21], "up", ["2016-2020", "10\u202f%", "21\u202f%", "points par an", "Hausse régulière"]),
         ([10, 6, 3, 5, 9], "to_zero", ["2016-2020", "Tendance à la baisse", "mais remontée"]),
         ([50, 50, 50], "up", ["2016-2018", "Valeur constante de 50", "une hausse est attendue"]),
         ([0, 0, 0], "to_zero", ["2016-2018", "Valeur nulle chaque année", "objectif zéro atteint"]),
