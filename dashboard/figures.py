@@ -565,6 +565,10 @@ def _bar_style(i: int) -> dict:
                 pattern=dict(shape=shape, fillmode="overlay", size=9, solidity=0.3))
 
 
+MAX_STACKED = 10
+OTHERS_LABEL = "Autres"
+
+
 def typology_figures(result: IndicatorResult) -> list[go.Figure]:
     b = result.breakdown
     if not _has_values(b) or not {"year", "category_label"} <= set(b):
@@ -577,6 +581,12 @@ def typology_figures(result: IndicatorResult) -> list[go.Figure]:
     totals_by_cat = clean.groupby("category_label", sort=False)["value"].sum(min_count=1).dropna()
     # categories whose every cell is hidden stay out of the legend (the note says cells are masked)
     order = totals_by_cat.sort_values(ascending=False).index.tolist()
+    if len(order) > MAX_STACKED:
+        # beyond MAX_STACKED categories a stacked bar is unreadable: keep the largest, group the rest
+        keep = set(order[:MAX_STACKED - 1])
+        clean.loc[~clean["category_label"].isin(keep), "category_label"] = OTHERS_LABEL
+        clean = clean.groupby(["year", "category_label"], as_index=False)["value"].sum(min_count=1)
+        order = order[:MAX_STACKED - 1] + [OTHERS_LABEL]
     unit = result.indicator.unit
     fig = go.Figure()
     for i, label in enumerate(order):

@@ -175,6 +175,12 @@ def compute(engine: Engine, ind: Indicator, filters: Filters, ref: Reference, *,
             if not src.by:
                 matrix = in_sel(matrix.rename(columns={"row": "territory_code"})).rename(
                     columns={"territory_code": "row"})
+            if src.numerator is None and not matrix.empty:
+                # existence by presence: a row that has records some year but none this year is a "Non"
+                grid = pd.MultiIndex.from_product([sorted(matrix["row"].unique()), list(years)],
+                                                  names=["row", "year"]).to_frame(index=False)
+                matrix = grid.merge(matrix, on=["row", "year"], how="left")
+                matrix["exists"] = matrix["exists"].astype("boolean").fillna(False).astype(bool)
             label_row = _labeller(ind, ref, src.by) if src.by else ref.territory_label
             matrix["row_label"] = matrix["row"].map(label_row)
             result.matrix = matrix[["row", "row_label", "year", "exists"]]

@@ -125,3 +125,55 @@ def test_every_directional_indicator_has_a_verdict_on_the_sample(sample_engine):
         if ind.direction != "none" and (res.verdict is None or res.verdict.code == "donnees_insuffisantes"):
             missing.append(ind.id)
     assert missing == []
+
+
+def _compute(engine, indicator_id, **filters):
+    from dashboard.filters import Filters
+    from dashboard.indicators import Reference, compute
+    from data_access import queries
+
+    ref = Reference(queries.territories(engine), queries.cme_perimeters(engine),
+                    queries.institutions(engine), queries.all_territories(engine))
+    return compute(engine, REF.indicator(indicator_id), Filters(2016, 2020, **filters), ref)
+
+
+def test_existence_by_presence_says_no_for_years_without_records(sample_engine):
+    res = _compute(sample_engine, "Q5.C1.I1")  # communication plan items per territory and year
+    assert (~res.matrix["exists"]).any()
+    assert res.series["value"].max() == 1.0 and res.series["value"].min() < 1.0
+
+
+def test_existence_with_explicit_flag_keeps_missing_as_unknown(sample_engine):
+    res = _compute(sample_engine, "Q2.C4.I1")  # continuous diagnosis: CME74 reports "no" every year
+    cme74 = res.matrix[res.matrix["row"] == "CME74"]
+    assert len(cme74) == 5 and not cme74["exists"].any()
+
+
+def test_many_categories_are_grouped_in_the_stacked_bars(sample_engine):
+    from dashboard.figures import MAX_STACKED, OTHERS_LABEL, build_figures
+
+    res = _compute(sample_engine, "Q5.C1.I2")  # actions per organising structure (dozens of them)
+    assert res.breakdown["category"].nunique() > MAX_STACKED
+    bars = [t for t in build_figures(res)[0].data if t.type == "bar"]
+    assert len(bars) == MAX_STACKED and bars[-1].name == OTHERS_LABEL
+
+
+def test_territory_view_compares_with_the_region(sample_engine):
+    res = _compute(sample_engine, "Q3.C4.I1", territory="38")
+    assert set(res.series["scope"]) == {"selection", "region"}
+    sel, reg = res.selection_series()["value"].sum(), res.region_series()["value"].sum()
+    assert 0 < sel < reg
+
+
+def test_regional_only_source_is_shown_and_flagged_in_a_territory_view(sample_engine):
+    res = _compute(sample_engine, "Q1.C4.I1", territory="CME38")  # CPR data initiatives (R82 only)
+    assert res.has_data and res.regional_only
+
+
+def test_small_cells_of_case_level_breakdowns_are_hidden(sample_engine):
+    res = _compute(sample_engine, "Q3.C2.I2", territory="07")  # functions of company callers, Ardèche
+    hidden = res.breakdown[res.breakdown["hidden"]]
+    assert len(hidden) > 0 and hidden["value"].isna().all()
+    assert res.hidden_cells >= len(hidden)
+    shown = res.breakdown[~res.breakdown["hidden"]]
+    assert (shown["value"].fillna(0).eq(0) | shown["value"].ge(5)).all()
