@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from data_access import indicator_data as sqlagg
-from data_access.source_query import column
+from data_access.source_query import column, institution_column
 from data_access.vocabulary import VOCABULARIES
 
 from .filters import ALL_INSTITUTIONS, REGION, Filters, describe, territory_scope
@@ -120,7 +120,7 @@ def compute(engine: Engine, ind: Indicator, filters: Filters, ref: Reference, *,
     sel_scope = set(territory_scope(filters.territory, ref.territories, ref.perimeters))
     region_scope = set(territory_scope(REGION, ref.territories, ref.perimeters))
     institution = None if filters.institution == ALL_INSTITUTIONS else filters.institution
-    inst_applies = sqlagg.institution_column(src) is not None
+    inst_applies = institution_column(src) is not None
     result = IndicatorResult(
         indicator=ind,
         selection_label=describe(filters, ref.territories, ref.institutions),

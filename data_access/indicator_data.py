@@ -14,37 +14,13 @@ import pandas as pd
 from sqlalchemy import Integer, and_, case, cast, func, literal, select
 from sqlalchemy.engine import Connection
 
-from .source_query import column, condition, from_clause, territory_expression, year_expression
+from .source_query import column, condition, filter_clause, from_clause
 
 RECORDS_LIMIT = 200
 
 
-def institution_column(source):
-    """The column of the source (or its joined parent) that references an institution, if any."""
-    from sqlmodel import SQLModel
-
-    md = SQLModel.metadata
-    tables = [md.tables[source.table]] + ([md.tables[source.join]] if getattr(source, "join", None) else [])
-    for tbl in tables:
-        for col in tbl.c:
-            if any(fk.column.table.name == "institution" for fk in col.foreign_keys):
-                return col
-    return None
-
-
-def _filters(source, years: Iterable[int] | None, territories: Iterable[str] | None,
-             institution: str | None):
-    year = year_expression(source)
-    terr = territory_expression(source)
-    conds = [condition(source, getattr(source, "where", None))]
-    if years is not None:
-        conds.append(year.in_(list(years)))
-    if territories is not None and terr is not None:
-        conds.append(terr.in_(list(territories)))
-    inst_col = institution_column(source)
-    if institution and inst_col is not None:
-        conds.append(inst_col == institution)
-    return year, terr, and_(*conds)
+def _filters(source, years, territories, institution):
+    return filter_clause(source, years=years, territories=territories, institution=institution)
 
 
 def _flag(source, where) -> object:

@@ -99,9 +99,24 @@ def territory_expression(source):
     return column(source, ref) if ref else None
 
 
-def population_select(source, *, years: Iterable[int] | None = None,
-                      territories: Iterable[str] | None = None) -> tuple[Select, ColumnElement, Any]:
-    """SELECT … FROM the source WHERE its population filter (and optional year/territory filters)."""
+def institution_column(source):
+    """The column of the source (or its joined parent) that references an institution, if any."""
+    md = SQLModel.metadata
+    tables = [md.tables[source.table]] + ([md.tables[source.join]] if getattr(source, "join", None) else [])
+    for tbl in tables:
+        for col in tbl.c:
+            if any(fk.column.table.name == "institution" for fk in col.foreign_keys):
+                return col
+    return None
+
+
+def filter_clause(source, *, years: Iterable[int] | None = None, territories: Iterable[str] | None = None,
+                  institution: str | None = None):
+    """(year expression, territory expression, WHERE clause) for the source within the filters.
+
+    The clause holds the source's population filter, then the years, the territory codes in scope
+    and, when the source has an institution dimension, the institution.
+    """
     year = year_expression(source)
     terr = territory_expression(source)
     conds = [condition(source, getattr(source, "where", None))]
@@ -109,8 +124,17 @@ def population_select(source, *, years: Iterable[int] | None = None,
         conds.append(year.in_(list(years)))
     if territories is not None and terr is not None:
         conds.append(terr.in_(list(territories)))
-    stmt = select().select_from(from_clause(source)).where(and_(*conds))
-    return stmt, year, terr
+    inst_col = institution_column(source)
+    if institution and inst_col is not None:
+        conds.append(inst_col == institution)
+    return year, terr, and_(*conds)
+
+
+def population_select(source, *, years: Iterable[int] | None = None,
+                      territories: Iterable[str] | None = None) -> tuple[Select, ColumnElement, Any]:
+    """SELECT … FROM the source WHERE its population filter (and optional year/territory filters)."""
+    year, terr, where = filter_clause(source, years=years, territories=territories)
+    return select().select_from(from_clause(source)).where(where), year, terr
 
 
 def coverage_frame(conn: Connection, source) -> pd.DataFrame:
@@ -128,7 +152,8 @@ def coverage_frame(conn: Connection, source) -> pd.DataFrame:
 
 
 __all__ = [
-    "column", "condition", "coverage_frame", "from_clause", "population_select",
+    "column", "condition", "coverage_frame", "filter_clause", "from_clause", "institution_column",
+    "population_select",
     "territory_expression", "year_expression", "false", "not_",
 ]
 

@@ -191,3 +191,23 @@ def store_fingerprint(engine) -> dict[str, tuple[int, str]]:
 @pytest.fixture
 def fingerprint():
     return store_fingerprint
+
+
+@pytest.fixture
+def app_factory(monkeypatch):
+    """AppTest of app.py against the store at ``url`` (caches and settings reset)."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from data_access.settings import get_settings
+
+    def make(url: str) -> AppTest:
+        monkeypatch.setenv("DATABASE_URL", url)
+        monkeypatch.setenv("MAINTIEN_AUTO_SAMPLE", "0")
+        get_settings.cache_clear()
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        return AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+
+    yield make
+    get_settings.cache_clear()

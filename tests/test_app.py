@@ -1,25 +1,15 @@
 """The Streamlit shell and every page, rendered with AppTest."""
 
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from dashboard.referentiel import load_referentiel
-from data_access.settings import get_settings
-from tests.conftest import ROOT
 
 PAGES = ["pages/home.py"] + [f"pages/{q.page}.py" for q in load_referentiel().questions]
 
 
 @pytest.fixture
-def app(sample_url, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", sample_url)
-    monkeypatch.setenv("MAINTIEN_AUTO_SAMPLE", "0")
-    get_settings.cache_clear()
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    get_settings.cache_clear()
+def app(sample_url, app_factory):
+    return app_factory(sample_url)
 
 
 def _texts(at):

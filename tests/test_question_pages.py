@@ -4,14 +4,10 @@ import json
 import re
 
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from dashboard.referentiel import load_referentiel
 from data_access.bundle import export_bundle, import_bundle
 from data_access.db import make_engine, upgrade_schema
-from data_access.settings import get_settings
-from tests.conftest import ROOT
 
 REF = load_referentiel()
 ID = re.compile(r"^Q[1-6]\.C\d+\.I\d+$")
@@ -38,19 +34,9 @@ def reference_only_url(sample_engine, new_database_url, tmp_path_factory):
     return url
 
 
-def _app(url, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("MAINTIEN_AUTO_SAMPLE", "0")
-    get_settings.cache_clear()
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-
-
 @pytest.fixture
-def app(sample_url, monkeypatch):
-    yield _app(sample_url, monkeypatch)
-    get_settings.cache_clear()
+def app(sample_url, app_factory):
+    return app_factory(sample_url)
 
 
 def _open(at, question, territory=None):
@@ -84,13 +70,13 @@ def test_single_territory(app, question):
 
 
 @pytest.mark.parametrize("question", REF.questions, ids=lambda q: q.id)
-def test_no_data_says_so(reference_only_url, monkeypatch, question):
-    at = _open(_app(reference_only_url, monkeypatch), question)
+def test_no_data_says_so(reference_only_url, app_factory, question):
+    """A period with no data: the store holds territories and years but no activity at all."""
+    at = _open(app_factory(reference_only_url), question)
     infos = [str(i.value) for i in at.info]
     n = len(REF.indicators(question.id))
     assert len([v for v in infos if v.startswith("Pas de données pour 2016-2020")]) == n
     assert _block_ids(at) == [i.id for i in REF.indicators(question.id)]
-    get_settings.cache_clear()
 
 
 def _figure_specs(at):
