@@ -94,9 +94,12 @@ def cmd_init(args) -> int:
         _empty_store(engine)
     from .formatting import fmt_number
 
+    from .warm import warm_aggregates
+
     counts = load_sample(engine, scale=args.scale)
     print(f"Données d'exemple (fictives) chargées à l'échelle {args.scale} : "
           f"{fmt_number(sum(counts.values()))} lignes dans {len(counts)} tables.")
+    warm_aggregates(engine)
     return EXIT_OK
 
 
@@ -166,6 +169,9 @@ def cmd_import(args) -> int:
         for problem in exc.problems:
             print(f"  - {problem}", file=sys.stderr)
         return EXIT_DATA
+    from .warm import warm_aggregates
+
+    warm_aggregates(engine)
     return EXIT_OK
 
 

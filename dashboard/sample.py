@@ -48,6 +48,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from data_access.models import tables_in_dependency_order
 from sqlmodel import SQLModel
 
 from data_access import models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -1883,10 +1884,11 @@ def build_sample_frames(scale: int = 1, seed: int = SAMPLE_SEED) -> dict[str, pd
     f["indicator_value"] = _indicator_values(seed)
     f["analysis_comment"] = _analysis_comments()
     f["data_delivery"] = _data_deliveries(seed, f)
-    missing = {t.name for t in SQLModel.metadata.sorted_tables} - set(f)
+    tables = tables_in_dependency_order()  # derived tables (aggregate cache) get no sample rows
+    missing = {t.name for t in tables} - set(f)
     if missing:  # pragma: no cover - guards against a new table without sample rows
         raise RuntimeError(f"no sample frame for: {sorted(missing)}")
-    return {t.name: f[t.name] for t in SQLModel.metadata.sorted_tables}
+    return {t.name: f[t.name] for t in tables}
 
 
 def load_sample(engine, scale: int = 1, seed: int = SAMPLE_SEED) -> dict[str, int]:
@@ -1903,7 +1905,7 @@ def load_sample(engine, scale: int = 1, seed: int = SAMPLE_SEED) -> dict[str, in
     frames = build_sample_frames(scale=scale, seed=seed)
     counts: dict[str, int] = {}
     with engine.begin() as conn:
-        for tbl in SQLModel.metadata.sorted_tables:
+        for tbl in tables_in_dependency_order():
             counts[tbl.name] = bulk_insert(conn, tbl.name, frames[tbl.name])
         reset_sequences(conn)
         set_meta(conn, "sample", "1")

@@ -46,7 +46,8 @@ class BundleError(Exception):
 
 
 def _tables():
-    return [t for t in SQLModel.metadata.sorted_tables]
+    """The tables a bundle carries: everything but derived data (materialised aggregates)."""
+    return models.tables_in_dependency_order()
 
 
 # --- export ------------------------------------------------------------------------------
@@ -260,7 +261,7 @@ def import_bundle(engine: Engine, directory: str | Path) -> dict[str, int]:
         raise BundleError(f"{manifest_path} : version de format {manifest.get('format_version')} non prise en charge.")
     with engine.connect() as conn:
         counts = row_counts(conn)
-    if any(counts.values()):
+    if any(n for name, n in counts.items() if name not in models.DERIVED_TABLES):
         raise BundleError(
             "La base n'est pas vide : un export complet ne se recharge que dans une base vide "
             "(créez-en une avec « python -m dashboard init », sans --sample)."

@@ -159,10 +159,11 @@ def reset_sequences(conn: Connection) -> None:
             ))
 
 
-def row_counts(conn: Connection) -> dict[str, int]:
+def row_counts(conn: Connection, *, include_derived: bool = False) -> dict[str, int]:
+    """Rows per table (derived tables such as the aggregate cache left out unless asked)."""
     return {
         t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
-        for t in SQLModel.metadata.sorted_tables
+        for t in models.tables_in_dependency_order(include_derived)
     }
 
 

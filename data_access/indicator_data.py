@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import Integer, and_, case, cast, func, literal, select
 from sqlalchemy.engine import Connection
 
+from .aggregate_cache import cached_frame
 from .source_query import column, condition, filter_clause, from_clause
 
 RECORDS_LIMIT = 200
@@ -50,12 +51,36 @@ def _measures(source, kind: str) -> dict:
     return out
 
 
+def _source_key(source) -> str:
+    dump = getattr(source, "model_dump_json", None)
+    return dump() if dump else repr(source)
+
+
+def _materialised(conn: Connection, name: str, source, compute, *, years, territories, institution,
+                  extra=()) -> pd.DataFrame:
+    """Run ``compute(territories, institution)`` over all years once per data version, then keep ``years``."""
+    parts = (name, _source_key(source), tuple(sorted(territories)) if territories is not None else None,
+             institution, *extra)
+    frame = cached_frame(conn, parts, lambda: compute(territories, institution))
+    if years is not None and not frame.empty:
+        frame = frame[frame["year"].isin(list(years))].reset_index(drop=True)
+    return frame
+
+
 def grouped(conn: Connection, source, kind: str, *, years=None, territories=None, institution=None,
             by: str | None = None) -> pd.DataFrame:
     """Measures grouped by year, territory_code and optionally a category column ``by``.
 
     Columns: year, territory_code, [category], rows, and value or numerator/denominator.
+    Materialised per data version (see :mod:`data_access.aggregate_cache`).
     """
+    return _materialised(conn, "grouped", source,
+                         lambda terr, inst: _grouped_sql(conn, source, kind, territories=terr, institution=inst, by=by),
+                         years=years, territories=territories, institution=institution, extra=(kind, by))
+
+
+def _grouped_sql(conn: Connection, source, kind: str, *, years=None, territories=None, institution=None,
+                 by: str | None = None) -> pd.DataFrame:
     year, terr, where = _filters(source, years, territories, institution)
     terr_col = terr if terr is not None else literal(None)
     keys = [year.label("year"), terr_col.label("territory_code")]
@@ -87,6 +112,12 @@ def territories_present(conn: Connection, source, *, years=None, territories=Non
 
 def value_counts(conn: Connection, source, *, years=None, territories=None, institution=None) -> pd.DataFrame:
     """Distribution of a ``median:<col>`` source: year, territory_code, x (the value), n (rows)."""
+    return _materialised(conn, "value_counts", source,
+                         lambda terr, inst: _value_counts_sql(conn, source, territories=terr, institution=inst),
+                         years=years, territories=territories, institution=institution)
+
+
+def _value_counts_sql(conn: Connection, source, *, years=None, territories=None, institution=None) -> pd.DataFrame:
     col = column(source, source.value.split(":", 1)[1])
     year, terr, where = _filters(source, years, territories, institution)
     stmt = (select(year.label("year"), terr.label("territory_code"), cast(col, Integer).label("x"),

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -658,6 +658,24 @@ class StoreMeta(SQLModel, table=True):
     value: str = Field(max_length=200)
 
 
+class AggregateCache(SQLModel, table=True):
+    """Materialised aggregates of the référentiel's sources (derived data, never exported).
+
+    One row per (query, source definition, filters) holding the small grouped frame the
+    database computed, valid for one ``data_version``: any write bumps the version, so
+    stale rows are never read and are replaced on the next request.
+    """
+
+    __tablename__ = "aggregate_cache"
+    key: str = Field(primary_key=True, max_length=64)
+    data_version: int
+    payload: str = Field(sa_type=Text)
+
+
+# Tables holding derived data only: not exported, not counted when checking a store is empty.
+DERIVED_TABLES = frozenset({"aggregate_cache"})
+
+
 # Tables in an order where every foreign key points to an earlier table.
-def tables_in_dependency_order():
-    return list(SQLModel.metadata.sorted_tables)
+def tables_in_dependency_order(include_derived: bool = False):
+    return [t for t in SQLModel.metadata.sorted_tables if include_derived or t.name not in DERIVED_TABLES]
