@@ -27,7 +27,9 @@ def open_store(url: str | None = None, *, auto_sample: bool | None = None) -> En
         auto_sample = settings.auto_sample and url is None and settings.is_default_store
     if auto_sample and store_is_empty(engine):
         from .sample import load_sample
+        from .warm import warm_aggregates
 
         log.info("Empty default store: loading the sample data (scale %s)", settings.sample_scale)
         load_sample(engine, scale=settings.sample_scale)
+        warm_aggregates(engine)
     return engine
