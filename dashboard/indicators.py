@@ -256,12 +256,12 @@ def _detail(conn, ind: Indicator, ref: Reference, kwargs, in_sel, threshold: int
 def _records(conn, ind: Indicator, ref: Reference, kwargs, in_sel) -> pd.DataFrame:
     src = ind.source
     recs = in_sel(sqlagg.records(conn, src, **kwargs))
-    out = pd.DataFrame({"date": recs.get("date")})
+    out = pd.DataFrame({"date": recs["date"]} if "date" in recs else {"year": recs.get("year")})
     out["territory_label"] = recs["territory_code"].map(ref.territory_label) if "territory_code" in recs else "—"
     out["category_label"] = recs["by"].map(_labeller(ind, ref, src.by)) if "by" in recs else ""
     title_label = _labeller(ind, ref, src.title)
     out["title"] = recs["title"].map(title_label) if "title" in recs else ""
-    out["text"] = recs["text"] if "text" in recs else ""
+    out["text"] = recs["text"].fillna("") if "text" in recs else ""
     if src.start:
         out["start"] = pd.to_datetime(recs["start"])
         out["end"] = pd.to_datetime(recs["end"])

@@ -80,8 +80,10 @@ def records_table(result: IndicatorResult) -> pd.DataFrame | None:
     r = result.records
     if r is None or r.empty:
         return None
-    out = pd.DataFrame({"Date": pd.to_datetime(r["date"]).dt.date if "date" in r else None,
-                        "Territoire": r["territory_label"]})
+    if "date" in r:
+        out = pd.DataFrame({"Date": pd.to_datetime(r["date"]).dt.date, "Territoire": r["territory_label"]})
+    else:  # a yearly source: the year is the record's time
+        out = pd.DataFrame({"Année": r["year"].astype("Int64"), "Territoire": r["territory_label"]})
     if "start" in r:
         out["Début"] = r["start"].dt.date
         out["Fin"] = r["end"].dt.date
@@ -92,7 +94,7 @@ def records_table(result: IndicatorResult) -> pd.DataFrame | None:
         out["Intitulé"] = r["title"]
     if r["text"].astype(str).str.len().gt(0).any():
         out["Description"] = r["text"]
-    return out.drop(columns=["Date"]) if "start" in r else out
+    return out.drop(columns=["Date"]) if "start" in r and "Date" in out else out
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:

@@ -31,6 +31,9 @@ The rule
      turns those two into ``a_surveiller`` (a series that fell then rose sharply
      at the end is not on track, whatever its overall slope);
    - bad trend and last value worse than the first → ``defavorable``;
+   - a flat trend whose last two values are both better than the first by more
+     than the tolerance over the span (a step change that held, e.g. 14 %, then
+     86 % every year: Theil-Sen reads it as flat) → ``en_bonne_voie``;
    - anything else (flat trend, good trend but the last value not better than
      the first, bad trend but the last value better than or equal to the first:
      mixed signals) → ``a_surveiller``.
@@ -318,7 +321,24 @@ def verdict(
         return done("a_surveiller", clause)
     if trend == "bad":
         return done("a_surveiller", "tendance contraire à la cible, mais dernière valeur égale à la première")
+    if trend == "flat" and len(values) >= 3 and _sustained_shift(values, years, sign, tolerance, is_share):
+        # A step change held since: the robust slope is flat because most pairs of years sit on the
+        # same level (e.g. 14 % in 2016, then 86 % every year). Not "atteint" without a trend.
+        step = f"{fmt.value(first)} en {years[0]} à {fmt.value(values[-2])} puis {fmt.value(last)}"
+        return done("en_bonne_voie", f"amélioration en palier, maintenue : de {step}")
     return done("a_surveiller", expected)
+
+
+def _sustained_shift(values: np.ndarray, years, sign: float, tolerance: float, is_share: bool) -> bool:
+    """The last two values are both better than the first by more than the tolerance over the span.
+
+    One jump in the last year (10, 10, 10, 10, 15) is not enough: the improvement must have held.
+    """
+    span = float(years[-1] - years[0]) or 1.0
+    needed = tolerance * span
+    first = float(values[0])
+    return all(relative_slope(sign * (float(v) - first), values, is_share=is_share) > needed
+               for v in values[-2:])
 
 
 def _trend_head(

@@ -152,7 +152,7 @@ def records(conn: Connection, source, *, years=None, territories=None, instituti
     """Dated records of a descriptor or calendar, newest first."""
     year, terr, where = _filters(source, years, territories, institution)
     date_ref = source.start or source.date
-    cols = {"date": column(source, date_ref) if date_ref else year}
+    cols = {"date": column(source, date_ref)} if date_ref else {"year": year}
     if terr is not None:
         cols["territory_code"] = terr
     for name in ("by", "title", "text", "start", "end", "status"):
@@ -160,7 +160,7 @@ def records(conn: Connection, source, *, years=None, territories=None, instituti
         if ref:
             cols[name] = column(source, ref)
     stmt = (select(*(c.label(n) for n, c in cols.items())).select_from(from_clause(source)).where(where)
-            .order_by(cols["date"].desc()).limit(limit))
+            .order_by(next(iter(cols.values())).desc()).limit(limit))
     result = conn.execute(stmt)
     return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
 

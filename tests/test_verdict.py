@@ -328,3 +328,20 @@ def test_role_doc_is_french_and_names_every_label():
 def test_the_slope_is_not_nan_for_constant_series():
     v = verdict(yearly([7, 7, 7]), "down")
     assert v.slope == 0 and not math.isnan(v.slope)
+
+
+def test_sustained_step_change_is_on_track():
+    """Existence shares jump once and hold: Theil-Sen is flat, the improvement is real."""
+    v = verdict(pd.Series([1 / 7, 6 / 7, 6 / 7, 6 / 7, 6 / 7], index=range(2016, 2021)), "up", is_share=True)
+    assert v.code == "en_bonne_voie"
+    assert "palier" in v.reason
+
+
+def test_a_single_last_jump_is_still_not_a_trend():
+    v = verdict(pd.Series([10, 10, 10, 10, 15], index=range(2016, 2021)), "up")
+    assert v.code == "a_surveiller"
+
+
+def test_step_change_in_the_wrong_direction_is_not_on_track():
+    v = verdict(pd.Series([6 / 7, 1 / 7, 1 / 7, 1 / 7, 1 / 7], index=range(2016, 2021)), "up", is_share=True)
+    assert v.code != "en_bonne_voie"
