@@ -324,8 +324,10 @@ def verdict(
     if trend == "flat" and len(values) >= 3 and _sustained_shift(values, years, sign, tolerance, is_share):
         # A step change held since: the robust slope is flat because most pairs of years sit on the
         # same level (e.g. 14 % in 2016, then 86 % every year). Not "atteint" without a trend.
-        step = f"{fmt.value(first)} en {years[0]} à {fmt.value(values[-2])} puis {fmt.value(last)}"
-        return done("en_bonne_voie", f"amélioration en palier, maintenue : de {step}")
+        move = "Hausse" if direction == "up" else "Baisse"
+        head = (f"{move} en palier {period} : de {fmt.value(first)} en {years[0]} à "
+                f"{fmt.value(values[-2])} en {years[-2]} puis {fmt.value(last)} en {years[-1]}")
+        return done("en_bonne_voie", "amélioration maintenue, sans tendance régulière", head=head)
     return done("a_surveiller", expected)
 
 
