@@ -116,9 +116,10 @@ def indicator_block(result: IndicatorResult) -> None:
                                 key=f"fig-{ind.id}-{i}")
             comp = comparison_figure(result)
             if comp is not None:
+                rank = comparison_rank(result)
                 st.markdown("**Comparaison avec les autres régions métropolitaines** (dernière année disponible ; "
                             "Rhône-Alpes fait partie d'Auvergne-Rhône-Alpes depuis 2016)"
-                            + (f" — {comparison_rank(result)}" if comparison_rank(result) else ""))
+                            + (f" — {rank}" if rank else ""))
                 st.plotly_chart(comp, config=plotly_config(f"{ind.id}-regions"), theme=None, width="stretch",
                                 key=f"cmp-{ind.id}")
             if result.detail is not None and not result.detail.empty:
