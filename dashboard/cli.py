@@ -68,6 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", help="table à alimenter (par défaut : le nom du fichier)")
 
     sub.add_parser("info", help="état de la base : schéma, données fictives, nombre de lignes")
+
+    p = sub.add_parser("bench", help="mesures de performance (pages, filtre, import, mémoire)")
+    p.add_argument("--scale", default="1,100", help="échelles, séparées par des virgules (défaut 1,100)")
+    p.add_argument("--runs", type=_positive_int, default=5, help="répétitions par mesure (médiane)")
+    p.add_argument("--work-dir", help="dossier des bases de mesure (réutilisées d'un passage à l'autre)")
     return parser
 
 
@@ -193,9 +198,18 @@ def cmd_info(args) -> int:
     return EXIT_OK
 
 
+def cmd_bench(args) -> int:
+    from .bench import main as bench_main
+
+    argv = ["--scale", args.scale, "--runs", str(args.runs)]
+    if args.work_dir:
+        argv += ["--work-dir", args.work_dir]
+    return bench_main(argv)
+
+
 COMMANDS = {
     "init": cmd_init, "coverage": cmd_coverage, "export": cmd_export,
-    "import": cmd_import, "info": cmd_info,
+    "import": cmd_import, "info": cmd_info, "bench": cmd_bench,
 }
 
 

@@ -9,7 +9,9 @@ source and last update, and the exact data behind it (CSV).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
+import pandas as pd
 import streamlit as st
 
 from data_access.settings import get_settings
@@ -60,6 +62,42 @@ def question_results(question_id: str, filters: Filters) -> list[IndicatorResult
     return indicator_results(ids, filters.cache_key(), ui.data_version())
 
 
+@dataclass
+class Block:
+    """Everything one indicator block draws, prepared once per filters and data version.
+
+    Building Plotly figures costs ~200 ms per indicator; their JSON dicts are cached and
+    handed to ``st.plotly_chart``, which turns a dict back into a figure in a few ms.
+    """
+
+    result: IndicatorResult
+    figures: list[dict]
+    comparison: dict | None
+    rank: str | None
+    table: pd.DataFrame
+    csv: bytes
+    records: pd.DataFrame | None
+
+
+@st.cache_data(show_spinner="Préparation des graphiques…", max_entries=256)
+def question_blocks(question_id: str, filters_key: tuple, version: int) -> list[Block]:
+    ids = tuple(i.id for i in load_referentiel().indicators(question_id))
+    blocks = []
+    for result in indicator_results(ids, filters_key, version):
+        comp = comparison_figure(result) if result.has_data else None
+        table = data_table(result)
+        blocks.append(Block(
+            result=result,
+            figures=[f.to_plotly_json() for f in build_figures(result)] if result.has_data else [],
+            comparison=comp.to_plotly_json() if comp is not None else None,
+            rank=comparison_rank(result),
+            table=table,
+            csv=to_csv_bytes(table),
+            records=records_table(result),
+        ))
+    return blocks
+
+
 def verdict_badge(result: IndicatorResult) -> None:
     ind = result.indicator
     if ind.direction == "none" and result.verdict is None:
@@ -98,7 +136,8 @@ def comparison_rank(result: IndicatorResult) -> str | None:
     return f"rang {rank}{'er' if rank == 1 else 'e'} sur {len(ranks)} (1er = le plus favorable)"
 
 
-def indicator_block(result: IndicatorResult) -> None:
+def indicator_block(block: Block) -> None:
+    result = block.result
     ind: Indicator = result.indicator
     with st.container(border=True, key=f"block-{ind.id}"):
         head, badge = st.columns([5, 2], vertical_alignment="top")
@@ -111,22 +150,20 @@ def indicator_block(result: IndicatorResult) -> None:
         if not result.has_data:
             st.info(f"Pas de données pour {result.selection_label}.")
         else:
-            for i, fig in enumerate(build_figures(result)):
+            for i, fig in enumerate(block.figures):
                 st.plotly_chart(fig, config=plotly_config(ind.id), theme=None, width="stretch",
                                 key=f"fig-{ind.id}-{i}")
-            comp = comparison_figure(result)
-            if comp is not None:
-                rank = comparison_rank(result)
+            if block.comparison is not None:
                 st.markdown("**Comparaison avec les autres régions métropolitaines** (dernière année disponible ; "
                             "Rhône-Alpes fait partie d'Auvergne-Rhône-Alpes depuis 2016)"
-                            + (f" — {rank}" if rank else ""))
-                st.plotly_chart(comp, config=plotly_config(f"{ind.id}-regions"), theme=None, width="stretch",
-                                key=f"cmp-{ind.id}")
+                            + (f" — {block.rank}" if block.rank else ""))
+                st.plotly_chart(block.comparison, config=plotly_config(f"{ind.id}-regions"), theme=None,
+                                width="stretch", key=f"cmp-{ind.id}")
             if result.detail is not None and not result.detail.empty:
                 st.markdown("**Détail du numérateur sur la période**")
                 st.dataframe(result.detail[["category_label", "value"]].rename(
                     columns={"category_label": "Catégorie", "value": "Effectif"}), hide_index=True)
-            recs = records_table(result)
+            recs = block.records
             if recs is not None:
                 st.markdown(f"**Enregistrements** ({len(recs)} les plus récents)" if len(recs) >= 200 else
                             f"**Enregistrements** ({len(recs)})")
@@ -150,10 +187,9 @@ def indicator_block(result: IndicatorResult) -> None:
         for n in notes:
             st.caption(n)
         st.caption(f"Source : {ind.source.producer}{_updated_text()} · sélection : {result.selection_label}")
-        table = data_table(result)
         with st.expander("Données"):
-            st.dataframe(table, hide_index=True)
-            st.download_button("Télécharger (CSV)", data=to_csv_bytes(table), file_name=f"{ind.id}.csv",
+            st.dataframe(block.table, hide_index=True)
+            st.download_button("Télécharger (CSV)", data=block.csv, file_name=f"{ind.id}.csv",
                                mime="text/csv", key=f"csv-{ind.id}", icon=":material/download:")
 
 
@@ -161,8 +197,9 @@ def render_question(question_id: str, filters: Filters) -> None:
     ref = load_referentiel()
     q = ref.question(question_id)
     ui.sample_banner()
-    results = question_results(question_id, filters)
-    by_id = {r.indicator.id: r for r in results}
+    blocks = question_blocks(question_id, filters.cache_key(), ui.data_version())
+    results = [b.result for b in blocks]
+    by_id = {b.result.indicator.id: b for b in blocks}
     st.title(f"Question {q.number} · {q.title}")
     st.markdown(f"#### {q.label}")
     if q.intro:
@@ -180,6 +217,6 @@ def render_question(question_id: str, filters: Filters) -> None:
             st.markdown(f"*{q.criterion_prefix}* {c.label}.")
         elif c.label != c.short_label:
             st.markdown(f"{c.label}.")
-        st.caption(f"{c.id} · {roll_up(crit).short()}")
-        for r in crit:
-            indicator_block(r)
+        st.caption(f"{c.id} · {roll_up([b.result for b in crit]).short()}")
+        for block in crit:
+            indicator_block(block)

@@ -67,6 +67,22 @@ def _format_value(value, col_type) -> str:
     return str(value)
 
 
+def table_csv(conn, tbl, *, limit: int | None = None) -> tuple[bytes, int]:
+    """One table as CSV bytes in the bundle's conventions, rows ordered by primary key."""
+    cols = list(tbl.c)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([c.name for c in cols])
+    stmt = select(*cols).order_by(*tbl.primary_key.columns)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    n = 0
+    for row in conn.execute(stmt):
+        writer.writerow([_format_value(v, _sql_type(c)) for v, c in zip(row, cols)])
+        n += 1
+    return buf.getvalue().encode("utf-8"), n
+
+
 def export_bundle(engine: Engine, directory: str | Path) -> dict:
     """Write every table to ``directory`` (created) as CSV plus a manifest; returns the manifest."""
     out = Path(directory)
@@ -79,22 +95,13 @@ def export_bundle(engine: Engine, directory: str | Path) -> dict:
     }
     with engine.connect() as conn:
         for tbl in _tables():
-            cols = list(tbl.c)
-            order = [c for c in tbl.primary_key.columns]
-            buf = io.StringIO()
-            writer = csv.writer(buf, lineterminator="\n")
-            writer.writerow([c.name for c in cols])
-            n = 0
-            for row in conn.execute(select(*cols).order_by(*order)):
-                writer.writerow([_format_value(v, _sql_type(c)) for v, c in zip(row, cols)])
-                n += 1
-            data = buf.getvalue().encode("utf-8")
+            data, n = table_csv(conn, tbl)
             (out / f"{tbl.name}.csv").write_bytes(data)
             manifest["tables"].append({
                 "table": tbl.name,
                 "file": f"{tbl.name}.csv",
                 "rows": n,
-                "columns": [c.name for c in cols],
+                "columns": [c.name for c in tbl.c],
                 "sha256": hashlib.sha256(data).hexdigest(),
             })
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
