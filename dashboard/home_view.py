@@ -28,7 +28,6 @@ def render_home(filters: Filters) -> None:
     st.title("Charte régionale pour le maintien dans l'emploi · Rhône-Alpes 2015-2020")
     st.markdown(f"### Les six questions évaluatives du référentiel — {describe(filters, data['territories'], data['institutions'])}")
     st.markdown(TILE_CSS, unsafe_allow_html=True)
-    pages = {p.url_path: p for p in ui.question_pages()}
     with st.container(key="home-tiles"):
         for row in range(2):
             cols = st.columns(3, gap="medium")
@@ -46,7 +45,7 @@ def render_home(filters: Filters) -> None:
                         st.markdown("À regarder en priorité :\n" + "\n".join(
                             f"- {r.indicator.short_label} ({r.indicator.id}) — *{r.verdict.label.lower()}*"
                             for r in worst))
-                    st.page_link(pages[q.page], label=f"Ouvrir la question {q.number}",
+                    st.page_link(f"pages/{q.page}.py", label=f"Ouvrir la question {q.number}",
                                  icon=":material/arrow_forward:")
     st.caption("Verdict par indicateur : pente robuste sur les années de la période, comparée à la cible "
                "du référentiel (voir la documentation « verdicts »). Lecture d'ensemble d'une question : part "

@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from data_access import indicator_data as sqlagg
+from data_access import queries
 from data_access.source_query import column, institution_column
 from data_access.vocabulary import VOCABULARIES
 
@@ -39,6 +40,11 @@ class Reference:
         self.institution_names = dict(zip(institutions["code"], institutions["name"]))
         self.population = dict(zip(self.all_territories["code"], self.all_territories["population"]))
         self.level = dict(zip(self.all_territories["code"], self.all_territories["level"]))
+
+    @classmethod
+    def from_engine(cls, engine: Engine) -> "Reference":
+        return cls(queries.territories(engine), queries.cme_perimeters(engine), queries.institutions(engine),
+                   queries.all_territories(engine))
 
     def territory_label(self, code) -> str:
         if code is None or (isinstance(code, float) and np.isnan(code)):

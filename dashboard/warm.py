@@ -17,8 +17,7 @@ def warm_aggregates(engine: Engine) -> int:
     Every territory view reuses the same region-wide aggregates, so one pass covers them all.
     Returns the number of indicators computed.
     """
-    ref = Reference(queries.territories(engine), queries.cme_perimeters(engine), queries.institutions(engine),
-                    queries.all_territories(engine))
+    ref = Reference.from_engine(engine)
     years = queries.reporting_years(engine)
     if not years:
         return 0

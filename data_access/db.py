@@ -7,15 +7,14 @@ Alembic migrations under ``data_access/migrations``.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Engine, event, func, inspect, select, text
 from sqlalchemy.engine import Connection, make_url
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import SQLModel, create_engine
 
 from . import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from .settings import get_settings
@@ -94,18 +93,6 @@ def head_revision() -> str:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
-
-
-@contextlib.contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """A session committed on success, rolled back on error."""
-    with Session(engine or get_engine()) as session:
-        try:
-            yield session
-            session.commit()
-        except Exception:
-            session.rollback()
-            raise
 
 
 def table(name: str):
@@ -202,8 +189,3 @@ def bump_data_version(conn: Connection) -> int:
 def data_version(engine: Engine | None = None) -> int:
     with (engine or get_engine()).connect() as conn:
         return int(get_meta(conn, "data_version", "0"))
-
-
-def is_sample_store(engine: Engine | None = None) -> bool:
-    with (engine or get_engine()).connect() as conn:
-        return get_meta(conn, "sample", "0") == "1"

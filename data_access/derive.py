@@ -8,8 +8,6 @@ write path (sample generator, bundle import, validating importers, forms) calls
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 
 
@@ -19,17 +17,8 @@ def _days(start, end):
     return (pd.Timestamp(end) - pd.Timestamp(start)).days
 
 
-def derive_row(table: str, row: dict) -> dict:
-    """Return ``row`` with its derived columns filled in (for one-row writes)."""
-    if table == "retention_case":
-        row = dict(row)
-        row["signalement_delay_days"] = _days(row.get("sick_leave_start"), row.get("signalement_date"))
-        row["pathway_days"] = _days(row.get("signalement_date"), row.get("solution_date"))
-    return row
-
-
 def derive_frame(table: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """Vectorised :func:`derive_row` for bulk writes."""
+    """Fill the derived columns of a frame about to be written to ``table``."""
     if table == "retention_case":
         frame = frame.copy()
         sig = pd.to_datetime(frame["signalement_date"])
@@ -40,4 +29,4 @@ def derive_frame(table: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 DERIVED_COLUMNS = {"retention_case": ("signalement_delay_days", "pathway_days")}
 
-__all__ = ["derive_row", "derive_frame", "DERIVED_COLUMNS", "dt"]
+__all__ = ["derive_frame", "DERIVED_COLUMNS"]

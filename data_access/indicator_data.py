@@ -20,10 +20,6 @@ from .source_query import column, condition, filter_clause, from_clause
 RECORDS_LIMIT = 200
 
 
-def _filters(source, years, territories, institution):
-    return filter_clause(source, years=years, territories=territories, institution=institution)
-
-
 def _flag(source, where) -> object:
     return func.sum(case((condition(source, where), 1), else_=0))
 
@@ -81,7 +77,7 @@ def grouped(conn: Connection, source, kind: str, *, years=None, territories=None
 
 def _grouped_sql(conn: Connection, source, kind: str, *, years=None, territories=None, institution=None,
                  by: str | None = None) -> pd.DataFrame:
-    year, terr, where = _filters(source, years, territories, institution)
+    year, terr, where = filter_clause(source, years=years, territories=territories, institution=institution)
     terr_col = terr if terr is not None else literal(None)
     keys = [year.label("year"), terr_col.label("territory_code")]
     if by:
@@ -103,7 +99,7 @@ def _grouped_sql(conn: Connection, source, kind: str, *, years=None, territories
 def territories_present(conn: Connection, source, *, years=None, territories=None,
                         institution=None) -> set[str]:
     """Distinct territory codes holding rows of the source within the filters."""
-    year, terr, where = _filters(source, years, territories, institution)
+    year, terr, where = filter_clause(source, years=years, territories=territories, institution=institution)
     if terr is None:
         return set()
     stmt = select(terr).select_from(from_clause(source)).where(where).distinct()
@@ -119,7 +115,7 @@ def value_counts(conn: Connection, source, *, years=None, territories=None, inst
 
 def _value_counts_sql(conn: Connection, source, *, years=None, territories=None, institution=None) -> pd.DataFrame:
     col = column(source, source.value.split(":", 1)[1])
-    year, terr, where = _filters(source, years, territories, institution)
+    year, terr, where = filter_clause(source, years=years, territories=territories, institution=institution)
     stmt = (select(year.label("year"), terr.label("territory_code"), cast(col, Integer).label("x"),
                    func.count().label("n"))
             .select_from(from_clause(source)).where(and_(where, col.is_not(None)))
@@ -133,7 +129,7 @@ def _value_counts_sql(conn: Connection, source, *, years=None, territories=None,
 
 def existence(conn: Connection, source, *, years=None, territories=None, institution=None) -> pd.DataFrame:
     """Existence matrix: year, row (territory or the ``by`` column), exists (bool)."""
-    year, terr, where = _filters(source, years, territories, institution)
+    year, terr, where = filter_clause(source, years=years, territories=territories, institution=institution)
     row = column(source, source.by) if source.by else terr
     flag = _flag(source, source.numerator.where) if source.numerator is not None else func.count()
     stmt = (select(year.label("year"), row.label("row"), flag.label("hits"))
@@ -150,7 +146,7 @@ def existence(conn: Connection, source, *, years=None, territories=None, institu
 def records(conn: Connection, source, *, years=None, territories=None, institution=None,
             limit: int = RECORDS_LIMIT) -> pd.DataFrame:
     """Dated records of a descriptor or calendar, newest first."""
-    year, terr, where = _filters(source, years, territories, institution)
+    year, terr, where = filter_clause(source, years=years, territories=territories, institution=institution)
     date_ref = source.start or source.date
     cols = {"date": column(source, date_ref)} if date_ref else {"year": year}
     if terr is not None:

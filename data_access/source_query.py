@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Integer, and_, cast, extract, false, func, not_, or_, select, true
+from sqlalchemy import Integer, and_, cast, extract, func, literal, or_, select, true
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement, Select
 from sqlmodel import SQLModel
@@ -140,7 +140,7 @@ def population_select(source, *, years: Iterable[int] | None = None,
 def coverage_frame(conn: Connection, source) -> pd.DataFrame:
     """Rows of the source population per year and territory: columns year, territory_code, rows."""
     stmt, year, terr = population_select(source)
-    terr_col = (terr if terr is not None else func.cast(None, models.Territory.__table__.c.code.type))
+    terr_col = terr if terr is not None else literal(None)
     stmt = stmt.add_columns(
         year.label("year"), terr_col.label("territory_code"), func.count().label("rows")
     ).group_by(year, terr_col)
@@ -153,13 +153,6 @@ def coverage_frame(conn: Connection, source) -> pd.DataFrame:
 
 __all__ = [
     "column", "condition", "coverage_frame", "filter_clause", "from_clause", "institution_column",
-    "population_select",
-    "territory_expression", "year_expression", "false", "not_",
+    "population_select", "territory_expression", "year_expression",
 ]
 
-
-def population_count(conn: Connection, source, *, years: Iterable[int] | None = None,
-                     territories: Iterable[str] | None = None) -> int:
-    """Number of rows of the source population within the filters."""
-    stmt, _, _ = population_select(source, years=years, territories=territories)
-    return int(conn.execute(stmt.add_columns(func.count())).scalar_one())

@@ -7,14 +7,12 @@ from sqlalchemy import func, select
 from dashboard.filters import Filters
 from dashboard.indicators import Reference, compute
 from dashboard.referentiel import load_referentiel
-from data_access import queries
 from data_access.bundle import export_bundle, import_bundle, import_table_file
 from data_access.db import make_engine, table, upgrade_schema
 
 
 def _ctme(engine, territory="R82"):
-    ref = Reference(queries.territories(engine), queries.cme_perimeters(engine), queries.institutions(engine),
-                    queries.all_territories(engine))
+    ref = Reference.from_engine(engine)
     return compute(engine, load_referentiel().indicator("Q4.C3.I1"), Filters(2016, 2020, territory), ref)
 
 

@@ -100,10 +100,8 @@ def test_ctme_shows_the_zero_target_and_the_story_verdict(app):
 def test_every_directional_indicator_has_a_verdict_on_the_sample(sample_engine):
     from dashboard.filters import Filters
     from dashboard.indicators import Reference, compute
-    from data_access import queries
 
-    ref = Reference(queries.territories(sample_engine), queries.cme_perimeters(sample_engine),
-                    queries.institutions(sample_engine), queries.all_territories(sample_engine))
+    ref = Reference.from_engine(sample_engine)
     missing = []
     for ind in REF.indicators():
         res = compute(sample_engine, ind, Filters(2016, 2020), ref)
@@ -116,10 +114,8 @@ def test_every_directional_indicator_has_a_verdict_on_the_sample(sample_engine):
 def _compute(engine, indicator_id, **filters):
     from dashboard.filters import Filters
     from dashboard.indicators import Reference, compute
-    from data_access import queries
 
-    ref = Reference(queries.territories(engine), queries.cme_perimeters(engine),
-                    queries.institutions(engine), queries.all_territories(engine))
+    ref = Reference.from_engine(engine)
     return compute(engine, REF.indicator(indicator_id), Filters(2016, 2020, **filters), ref)
 
 
