@@ -69,6 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("info", help="état de la base : schéma, données fictives, nombre de lignes")
 
+    p = sub.add_parser("bilan", help="bilan annuel d'un territoire de CME : HTML, PDF (A4) et annexe XLSX")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--territoire", metavar="CODE", help="code du territoire de CME (ex. CME42)")
+    who.add_argument("--all", action="store_true", help="tous les territoires de CME ayant des données cette année")
+    p.add_argument("--annee", type=int, required=True, metavar="AAAA", help="année du bilan")
+    p.add_argument("--out", required=True, metavar="DOSSIER", help="dossier où écrire les fichiers")
+    p.add_argument("--format", default="html,pdf,xlsx", help="formats, séparés par des virgules (défaut html,pdf,xlsx)")
+
     p = sub.add_parser("bench", help="mesures de performance (pages, filtre, import, mémoire)")
     p.add_argument("--scale", default="1,100", help="échelles, séparées par des virgules (défaut 1,100)")
     p.add_argument("--runs", type=_positive_int, default=5, help="répétitions par mesure (médiane)")
@@ -198,6 +206,74 @@ def cmd_info(args) -> int:
     return EXIT_OK
 
 
+def cmd_bilan(args) -> int:
+    from tqdm import tqdm
+
+    from data_access.queries import store_info
+    from data_access.settings import get_settings
+
+    from .bilan import BilanError, build_bilan, check_request, check_year, cme_territories, has_data
+    from .bilan_export import FORMATS, PdfUnavailable, maybe_renderer, pdf_available, write_bilan
+    from .filters import territory_scope
+    from .indicators import Reference
+    from .referentiel import load_referentiel
+
+    formats = [f.strip().lower() for f in args.format.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in FORMATS]
+    if not formats or unknown:
+        print(f"Erreur : format inconnu « {', '.join(unknown) or args.format} » ; formats possibles : "
+              f"{', '.join(FORMATS)}.", file=sys.stderr)
+        return EXIT_USAGE
+    engine = _engine(args)
+    referentiel, ref = load_referentiel(), Reference.from_engine(engine)
+    status = EXIT_OK
+    try:
+        if args.all:
+            check_year(engine, args.annee)
+            candidates = cme_territories(ref)
+            targets = [c for c in candidates if has_data(
+                engine, referentiel, territory_scope(c, ref.territories, ref.perimeters), args.annee)]
+            if not targets:
+                raise BilanError(f"Aucun territoire de CME n'a de données en {args.annee} : pas de bilan à produire.")
+            skipped = sorted(set(candidates) - set(targets))
+            for code in skipped:
+                print(f"{ref.territory_label(code)} : aucune donnée en {args.annee}, pas de bilan.", file=sys.stderr)
+        else:
+            check_request(engine, referentiel, args.territoire, args.annee, ref)
+            targets = [args.territoire]
+    except BilanError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return EXIT_DATA
+    if "pdf" in formats and (reason := pdf_available()):
+        print(reason, file=sys.stderr)
+        formats = [f for f in formats if f != "pdf"]
+        status = EXIT_DATA
+        if not formats:
+            return status
+    sample = store_info(engine)["sample"]
+    threshold = get_settings().small_cell_threshold
+    out = Path(args.out)
+    written = []
+    try:
+        with maybe_renderer(formats) as renderer, tqdm(total=len(targets) * (len(formats) + 1), unit="étape",
+                                                       desc="Bilans", file=sys.stderr, ncols=80) as bar:
+            for code in targets:
+                bar.set_postfix_str(code)
+                bilan = build_bilan(engine, referentiel, ref, code, args.annee, small_cell_threshold=threshold,
+                                    sample=sample)
+                bar.update(1)
+                for fmt in formats:
+                    written += write_bilan(bilan, out, (fmt,), renderer)
+                    bar.update(1)
+    except PdfUnavailable as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_DATA
+    for path in written:
+        print(path)
+    print(f"{len(written)} fichier(s) écrit(s) dans {out}.", file=sys.stderr)
+    return status
+
+
 def cmd_bench(args) -> int:
     from .bench import main as bench_main
 
@@ -209,7 +285,7 @@ def cmd_bench(args) -> int:
 
 COMMANDS = {
     "init": cmd_init, "coverage": cmd_coverage, "export": cmd_export,
-    "import": cmd_import, "info": cmd_info, "bench": cmd_bench,
+    "import": cmd_import, "info": cmd_info, "bilan": cmd_bilan, "bench": cmd_bench,
 }
 
 

@@ -832,16 +832,16 @@ def calendar_figures(result: IndicatorResult) -> list[go.Figure]:
 # --- comparison between regions ---------------------------------------------------------
 
 
-def comparison_figure(result: IndicatorResult) -> go.Figure | None:
-    """Ranked horizontal bars of the metropolitan regions for the latest year (Rhône-Alpes/ARA highlighted)."""
+def comparison_figure(result: IndicatorResult, year: int | None = None) -> go.Figure | None:
+    """Ranked horizontal bars of the metropolitan regions for ``year`` (default: the latest), ARA highlighted."""
     try:
-        return _comparison_figure(result)
+        return _comparison_figure(result, year)
     except Exception:  # noqa: BLE001 - a figure must never break the page
         log.exception("comparison figure of %s could not be built", result.indicator.id)
         return None
 
 
-def _comparison_figure(result: IndicatorResult) -> go.Figure | None:
+def _comparison_figure(result: IndicatorResult, year: int | None = None) -> go.Figure | None:
     c = result.comparison
     if _empty(c) or not {"year", "region_label"} <= set(c):
         return None
@@ -856,8 +856,10 @@ def _comparison_figure(result: IndicatorResult) -> go.Figure | None:
     c = c.dropna(subset=["x", "year"])
     if c.empty:
         return None
-    year = int(c["year"].max())
+    year = int(c["year"].max()) if year is None else int(year)
     c = c[c["year"] == year].copy()
+    if c.empty:
+        return None
     if is_share:
         # shares are in [0, 1] by contract; tolerate percentages
         c["x"] = c["x"] * (1 if c["x"].max() <= 1.0 else 0.01) * 100

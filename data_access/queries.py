@@ -27,7 +27,7 @@ def territories(engine: Engine) -> pd.DataFrame:
     t = table("territory")
     stmt = (
         select(t.c.code, t.c.name, t.c.level, t.c.parent_code, t.c.population, t.c.population_year,
-               t.c.population_approx, t.c.geo_code)
+               t.c.population_approx, t.c.population_source, t.c.geo_code)
         .where(or_(t.c.code == RA_REGION, t.c.parent_code == RA_REGION))
     )
     frame = _frame(engine, stmt)
@@ -42,7 +42,7 @@ def all_territories(engine: Engine) -> pd.DataFrame:
     """Every territory of the store, other metropolitan regions included (comparison)."""
     t = table("territory")
     return _frame(engine, select(t.c.code, t.c.name, t.c.level, t.c.parent_code, t.c.population,
-                                 t.c.population_year, t.c.population_approx, t.c.geo_code).order_by(t.c.code))
+                                 t.c.population_year, t.c.population_approx, t.c.population_source, t.c.geo_code).order_by(t.c.code))
 
 
 def last_update(engine: Engine) -> str | None:

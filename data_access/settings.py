@@ -30,6 +30,11 @@ class Settings(BaseSettings):
         description="Fill an empty default SQLite store with the sample data on first start.",
     )
 
+    browser_path: str = Field(
+        default="/usr/bin/chromium", validation_alias="BROWSER_PATH",
+        description="Chromium used for static charts (kaleido) and PDF bilans; PDF export is disabled without it.",
+    )
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

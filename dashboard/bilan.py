@@ -1,0 +1,372 @@
+"""The annual bilan of a CME territory: the data model, built once, rendered by the page
+and by every export (:mod:`dashboard.bilan_export`).
+
+For each question of the référentiel, each indicator gets the year's value, the
+previous year's, the change, the trend since the charter's first year up to the
+bilan year (the verdict of the question pages, judged on that span: what was known
+that year) and the comments stored for the territory and year. Comments of the
+départements the CME covers are included, labelled with their territory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from data_access import comments as comment_store
+from data_access import indicator_data as sqlagg
+from data_access import queries
+
+from .figures import ACCENT, FONT_FAMILY, GRID_COLOR, MUTED_COLOR, NNBSP, REGION_COLOR, TEXT_COLOR
+from .filters import REGION, Filters, territory_scope
+from .formatting import fmt_number, fmt_percent
+from .indicators import Reference, compute
+from .referentiel import Indicator, Question, Referentiel
+from .results import VERDICT_LABELS, IndicatorResult
+from .rollup import RollUp, roll_up
+
+SHARE_KINDS = ("share", "survey", "existence")
+COUNT_KINDS = ("count", "typology", "descriptor")
+SPARK_COLS = 3
+VERDICT_COLORS = {"atteint": "#18753C", "en_bonne_voie": "#0063CB", "a_surveiller": "#B34000",
+                  "defavorable": "#CE0500", "donnees_insuffisantes": "#666666"}
+
+
+class BilanError(ValueError):
+    """A bilan that cannot be built (unknown territory, year without data); French message."""
+
+
+@dataclass
+class Comment:
+    target: str
+    territory_label: str
+    author: str
+    text: str
+    updated_at: dt.datetime
+    id: int | None = None
+
+
+@dataclass
+class BilanLine:
+    """One indicator of the bilan."""
+
+    indicator: Indicator
+    result: IndicatorResult
+    value: float | None
+    previous: float | None
+    hidden: bool
+    value_text: str
+    previous_text: str
+    change_text: str
+    verdict_code: str | None
+    verdict_label: str
+    trend_text: str
+    comments: list[Comment] = field(default_factory=list)
+
+    @property
+    def has_series(self) -> bool:
+        s = self.result.selection_series()
+        return not s.empty and s["value"].notna().any()
+
+
+@dataclass
+class BilanSection:
+    question: Question
+    lines: list[BilanLine]
+    summary: RollUp
+    comments: list[Comment] = field(default_factory=list)
+
+    @property
+    def anchor(self) -> str:
+        return f"question-{self.question.number}"
+
+
+@dataclass
+class Bilan:
+    territory: str
+    territory_name: str
+    territory_label: str
+    year: int
+    first_year: int
+    sections: list[BilanSection]
+    sample: bool
+    generated_at: dt.datetime
+    comments: list[Comment] = field(default_factory=list)  # about the whole bilan
+
+    @property
+    def title(self) -> str:
+        return f"Bilan {self.year} · {self.territory_label}"
+
+    @property
+    def file_stem(self) -> str:
+        return f"bilan-{self.year}-{self.territory}"
+
+    @property
+    def summary(self) -> RollUp:
+        return roll_up([line.result for s in self.sections for line in s.lines])
+
+
+# --- formatting ---------------------------------------------------------------------------
+
+
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def value_text(ind: Indicator, value, hidden: bool = False) -> str:
+    """French text of one yearly value, by kind."""
+    if hidden:
+        return "secret statistique"
+    if _missing(value):
+        return "—"
+    if ind.kind == "existence":
+        if value in (0.0, 1.0):
+            return "Oui" if value == 1.0 else "Non"
+        return fmt_percent(value, 0) + " des territoires"
+    if ind.kind in SHARE_KINDS:
+        return fmt_percent(value, 1)
+    if ind.kind == "duration":
+        return f"{fmt_number(value, 0)} jours"
+    return fmt_number(value, 0 if float(value).is_integer() else 1)
+
+
+def change_text(ind: Indicator, value, previous) -> str:
+    """Change from the previous year: points for shares, units and % for counts."""
+    if _missing(value) or _missing(previous):
+        return "—"
+    delta = float(value) - float(previous)
+    sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
+    if ind.kind in SHARE_KINDS:
+        return f"{sign}{fmt_number(abs(delta) * 100, 1)}{NNBSP}pt"
+    if ind.kind == "duration":
+        return f"{sign}{fmt_number(abs(delta), 0)} jours"
+    text = f"{sign}{fmt_number(abs(delta), 0 if float(delta).is_integer() else 1)}"
+    if previous:
+        text += f" ({sign}{fmt_number(abs(delta) / abs(float(previous)) * 100, 0)}{NNBSP}%)"
+    return text
+
+
+# --- building ---------------------------------------------------------------------------
+
+
+def cme_territories(ref: Reference) -> list[str]:
+    t = ref.territories
+    return sorted(t.loc[(t["level"] == "cme") & (t["parent_code"] == REGION), "code"])
+
+
+def has_data(engine: Engine, referentiel: Referentiel, scope, year: int) -> bool:
+    """Whether any source of the référentiel holds rows for the territories in ``scope`` that year."""
+    with engine.connect() as conn:
+        for ind in referentiel.indicators():
+            if ind.source.territory is not None and sqlagg.territories_present(
+                    conn, ind.source, years=[int(year)], territories=list(scope)):
+                return True
+    return False
+
+
+def check_year(engine: Engine, year: int) -> None:
+    years = queries.reporting_years(engine)
+    if int(year) not in years:
+        raise BilanError(f"L'année {year} n'est pas une année de la Charte ({years[0]}-{years[-1]})."
+                         if years else "La base ne contient aucune année de la Charte.")
+
+
+def check_request(engine: Engine, referentiel: Referentiel, territory: str, year: int, ref: Reference) -> None:
+    """Raise :class:`BilanError` (French) for an unknown CME territory or a year without data."""
+    cmes = cme_territories(ref)
+    if territory not in cmes:
+        known = ", ".join(f"{c} ({ref.territory_names.get(c, c)})" for c in cmes)
+        raise BilanError(f"Territoire inconnu : « {territory} ». Les bilans annuels portent sur un territoire de "
+                         f"CME : {known}.")
+    check_year(engine, year)
+    if not has_data(engine, referentiel, territory_scope(territory, ref.territories, ref.perimeters), int(year)):
+        raise BilanError(f"Aucune donnée pour {ref.territory_label(territory)} en {year} : pas de bilan à produire.")
+
+
+def _line(ind: Indicator, result: IndicatorResult, year: int) -> BilanLine:
+    sel = result.selection_series().set_index("year") if not result.series.empty else pd.DataFrame()
+
+    def at(y):
+        if sel.empty or y not in sel.index:
+            return None, False
+        row = sel.loc[y]
+        return (None if pd.isna(row["value"]) else float(row["value"])), bool(row["hidden"])
+
+    value, hidden = at(year)
+    previous, prev_hidden = at(year - 1)
+    if ind.kind == "calendar" and result.records is not None and not result.records.empty:
+        recs = result.records
+        in_year = recs[(recs["start"].dt.year <= year) & (recs["end"].dt.year >= year)]
+        value = float(len(in_year))
+        prev = recs[(recs["start"].dt.year <= year - 1) & (recs["end"].dt.year >= year - 1)]
+        previous = float(len(prev))
+    v = result.verdict
+    if v is not None:
+        trend = v.reason
+    elif ind.direction == "none":
+        trend = "Indicateur descriptif, sans cible."
+    else:
+        trend = "Données insuffisantes pour dégager une tendance."
+    return BilanLine(
+        indicator=ind, result=result, value=value, previous=previous, hidden=hidden,
+        value_text=value_text(ind, value, hidden) + (" action(s) en cours" if ind.kind == "calendar" and value
+                                                     is not None else ""),
+        previous_text=value_text(ind, previous, prev_hidden),
+        change_text="—" if hidden or prev_hidden else change_text(ind, value, previous),
+        verdict_code=v.code if v else (None if ind.direction == "none" else "donnees_insuffisantes"),
+        verdict_label=v.label if v else ("Sans cible" if ind.direction == "none" else
+                                         VERDICT_LABELS["donnees_insuffisantes"]),
+        trend_text=trend,
+    )
+
+
+def _comments(engine: Engine, territory: str, year: int, ref: Reference) -> dict[str, list[Comment]]:
+    scope = territory_scope(territory, ref.territories, ref.perimeters)
+    out: dict[str, list[Comment]] = {}
+    for code in scope:
+        frame = comment_store.for_territory(engine, code, years=[year])
+        for row in frame.itertuples():
+            out.setdefault(row.indicator_id, []).append(Comment(
+                target=row.indicator_id, territory_label=ref.territory_label(code), author=row.author,
+                text=row.text, updated_at=row.updated_at, id=int(row.id)))
+    for items in out.values():
+        items.sort(key=lambda c: c.updated_at)
+    return out
+
+
+def build_bilan(engine: Engine, referentiel: Referentiel, ref: Reference, territory: str, year: int, *,
+                small_cell_threshold: int = 5, sample: bool = False) -> Bilan:
+    """Compute the bilan of a CME territory for a year (raises :class:`BilanError`)."""
+    check_request(engine, referentiel, territory, year, ref)
+    years = queries.reporting_years(engine)
+    first = years[0]
+    filters = Filters(first, int(year), territory)
+    comments = _comments(engine, territory, int(year), ref)
+    sections = []
+    for q in referentiel.questions:
+        lines = []
+        for ind in referentiel.indicators(q.id):
+            result = compute(engine, ind, filters, ref, small_cell_threshold=small_cell_threshold)
+            line = _line(ind, result, int(year))
+            line.comments = comments.get(ind.id, [])
+            lines.append(line)
+        sections.append(BilanSection(q, lines, roll_up([line.result for line in lines]), comments.get(q.id, [])))
+    name = ref.territory_names.get(territory, territory)
+    return Bilan(territory=territory, territory_name=name, territory_label=ref.territory_label(territory),
+                 year=int(year), first_year=first, sections=sections, sample=sample,
+                 generated_at=dt.datetime.now().replace(microsecond=0),
+                 comments=comments.get(comment_store.GENERAL_TARGET, []))
+
+
+def comment_targets(referentiel: Referentiel) -> list[str]:
+    """What a comment may be about: an indicator, a question, or the whole bilan."""
+    return [comment_store.GENERAL_TARGET, *(q.id for q in referentiel.questions),
+            *(i.id for i in referentiel.indicators())]
+
+
+# --- figures ------------------------------------------------------------------------------
+
+
+def section_figure(section: BilanSection, bilan: Bilan, cols: int = SPARK_COLS) -> dict | None:
+    """Small multiples of the section's indicators that have a series: the territory (solid) and
+    Rhône-Alpes where comparable (dashed), the bilan year marked, the verdict under each title.
+
+    Returned as a plain Plotly figure dict, laid out by hand: ``make_subplots`` and the
+    validation of ``go.Figure`` cost seconds for a hundred small charts; a dict is taken as
+    it is by ``st.plotly_chart``, by the HTML report and by kaleido.
+    """
+    lines = [line for line in section.lines if line.has_series]
+    if not lines:
+        return None
+    rows = math.ceil(len(lines) / cols)
+    title_px, tick_px, cell_px, legend_px = 56, 26, 200, 40
+    height = rows * cell_px + legend_px
+    plot_h = height - legend_px
+    gap_x = 0.06
+    years = list(range(bilan.first_year, bilan.year + 1))
+    data, annotations = [], []
+    layout = {
+        "height": height, "separators": f",{NNBSP}", "showlegend": True, "hovermode": "closest",
+        "paper_bgcolor": "white", "plot_bgcolor": "white",
+        "font": {"family": FONT_FAMILY, "size": 13, "color": TEXT_COLOR},
+        "margin": {"l": 8, "r": 8, "t": 4, "b": legend_px},
+        "legend": {"orientation": "h", "x": 0, "y": 0, "yanchor": "top", "font": {"size": 14}},
+        "hoverlabel": {"bgcolor": "white", "font": {"family": FONT_FAMILY, "size": 14}},
+    }
+    for i, line in enumerate(lines):
+        r, c = divmod(i, cols)
+        k = "" if i == 0 else str(i + 1)
+        x0, x1 = c / cols + gap_x / 2, (c + 1) / cols - gap_x / 2
+        top = 1 - r / rows
+        y1 = top - title_px / plot_h
+        y0 = top - (cell_px - tick_px) / plot_h
+        ind = line.indicator
+        share = ind.kind in SHARE_KINDS
+        scale = 100 if share else 1
+        sel = line.result.selection_series()
+        reg = line.result.region_series()
+        color = VERDICT_COLORS.get(line.verdict_code or "", MUTED_COLOR)
+        short = ind.short_label if len(ind.short_label) <= 34 else ind.short_label[:33] + "…"
+        annotations.append({"text": f"<b>{ind.id.split('.', 1)[1]}</b> {short}<br>"
+                                    f"<span style='color:{color}'>{line.verdict_label}</span>",
+                            "x": (x0 + x1) / 2, "y": top, "xref": "paper", "yref": "paper",
+                            "xanchor": "center", "yanchor": "top", "showarrow": False, "font": {"size": 13}})
+        axis_x, axis_y = f"x{k}", f"y{k}"
+        comparable = ind.kind not in COUNT_KINDS
+        if comparable and not line.result.regional_only and not reg.empty and reg["value"].notna().any():
+            data.append({"type": "scatter", "x": reg["year"].tolist(), "y": (reg["value"] * scale).tolist(),
+                         "mode": "lines", "line": {"color": REGION_COLOR, "width": 1.5, "dash": "dash"},
+                         "name": "Rhône-Alpes", "legendgroup": "ra", "showlegend": not any(
+                             d.get("legendgroup") == "ra" for d in data),
+                         "hovertemplate": "Rhône-Alpes %{x} : %{y:,.1f}<extra></extra>",
+                         "xaxis": axis_x, "yaxis": axis_y})
+        hover = [f"{y} : {value_text(ind, v, h)}" for y, v, h in zip(sel["year"], sel["value"], sel["hidden"])]
+        data.append({"type": "scatter", "x": sel["year"].tolist(), "y": (sel["value"] * scale).tolist(),
+                     "mode": "lines+markers", "line": {"color": ACCENT, "width": 2.5}, "marker": {"size": 5},
+                     "name": bilan.territory_label, "legendgroup": "t", "showlegend": i == 0,
+                     "customdata": hover, "hovertemplate": "%{customdata}<extra></extra>",
+                     "xaxis": axis_x, "yaxis": axis_y})
+        cur = sel[(sel["year"] == bilan.year) & sel["value"].notna()]
+        if not cur.empty:
+            data.append({"type": "scatter", "x": cur["year"].tolist(), "y": (cur["value"] * scale).tolist(),
+                         "mode": "markers", "showlegend": False, "hoverinfo": "skip",
+                         "marker": {"size": 11, "color": ACCENT, "line": {"color": "white", "width": 2}},
+                         "xaxis": axis_x, "yaxis": axis_y})
+        layout[f"xaxis{k}"] = {"domain": [x0, x1], "anchor": axis_y, "tickmode": "array", "tickvals": years,
+                               "ticktext": [str(y)[2:] for y in years], "range": [years[0] - 0.4, years[-1] + 0.4],
+                               "showgrid": False, "showline": True, "linecolor": "#8C8C8C", "zeroline": False,
+                               "tickfont": {"size": 12}, "fixedrange": True}
+        layout[f"yaxis{k}"] = {"domain": [y0, y1], "anchor": axis_x, "rangemode": "tozero", "nticks": 4,
+                               "gridcolor": GRID_COLOR, "zeroline": False, "tickfont": {"size": 12},
+                               "ticksuffix": f"{NNBSP}%" if share else "", "fixedrange": True,
+                               "separatethousands": True}
+    layout["annotations"] = annotations
+    return {"data": data, "layout": layout}
+
+
+def bilan_table(bilan: Bilan) -> pd.DataFrame:
+    """The bilan's indicator lines as one table (page, XLSX): numbers as numbers."""
+    rows = []
+    for s in bilan.sections:
+        for line in s.lines:
+            share = line.indicator.kind in SHARE_KINDS
+            rows.append({
+                "Question": f"Q{s.question.number}",
+                "Indicateur": line.indicator.id,
+                "Libellé": line.indicator.short_label,
+                f"Valeur {bilan.year}": (np.nan if line.value is None else line.value * (100 if share else 1)),
+                f"Valeur {bilan.year - 1}": (np.nan if line.previous is None
+                                             else line.previous * (100 if share else 1)),
+                "Unité": "%" if share else ("jours" if line.indicator.kind == "duration" else
+                                            (line.indicator.unit or "nombre")),
+                "Évolution": line.change_text,
+                "Verdict": line.verdict_label,
+                "Tendance": line.trend_text,
+                "Commentaires": "\n".join(f"{c.author} : {c.text}" for c in line.comments),
+            })
+    return pd.DataFrame(rows)
