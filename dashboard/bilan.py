@@ -240,27 +240,35 @@ def _comments(engine: Engine, territory: str, year: int, ref: Reference) -> dict
 
 
 def build_bilan(engine: Engine, referentiel: Referentiel, ref: Reference, territory: str, year: int, *,
-                small_cell_threshold: int = 5, sample: bool = False) -> Bilan:
+                small_cell_threshold: int = 5, sample: bool = False, with_comments: bool = True) -> Bilan:
     """Compute the bilan of a CME territory for a year (raises :class:`BilanError`)."""
     check_request(engine, referentiel, territory, year, ref)
     years = queries.reporting_years(engine)
     first = years[0]
     filters = Filters(first, int(year), territory)
-    comments = _comments(engine, territory, int(year), ref)
     sections = []
     for q in referentiel.questions:
-        lines = []
-        for ind in referentiel.indicators(q.id):
-            result = compute(engine, ind, filters, ref, small_cell_threshold=small_cell_threshold)
-            line = _line(ind, result, int(year))
-            line.comments = comments.get(ind.id, [])
-            lines.append(line)
-        sections.append(BilanSection(q, lines, roll_up([line.result for line in lines]), comments.get(q.id, [])))
+        lines = [_line(ind, compute(engine, ind, filters, ref, small_cell_threshold=small_cell_threshold), int(year))
+                 for ind in referentiel.indicators(q.id)]
+        sections.append(BilanSection(q, lines, roll_up([line.result for line in lines])))
     name = ref.territory_names.get(territory, territory)
-    return Bilan(territory=territory, territory_name=name, territory_label=ref.territory_label(territory),
-                 year=int(year), first_year=first, sections=sections, sample=sample,
-                 generated_at=dt.datetime.now().replace(microsecond=0),
-                 comments=comments.get(comment_store.GENERAL_TARGET, []))
+    bilan = Bilan(territory=territory, territory_name=name, territory_label=ref.territory_label(territory),
+                  year=int(year), first_year=first, sections=sections, sample=sample,
+                  generated_at=dt.datetime.now().replace(microsecond=0))
+    if with_comments:
+        attach_comments(bilan, engine, ref)
+    return bilan
+
+
+def attach_comments(bilan: Bilan, engine: Engine, ref: Reference) -> Bilan:
+    """(Re)read the comments of the bilan's territory and year (comments change without a data version)."""
+    comments = _comments(engine, bilan.territory, bilan.year, ref)
+    bilan.comments = comments.get(comment_store.GENERAL_TARGET, [])
+    for s in bilan.sections:
+        s.comments = comments.get(s.question.id, [])
+        for line in s.lines:
+            line.comments = comments.get(line.indicator.id, [])
+    return bilan
 
 
 def comment_targets(referentiel: Referentiel) -> list[str]:

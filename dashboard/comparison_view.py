@@ -85,7 +85,9 @@ def render_comparison(filters: Filters) -> None:
     questions = [q for q in ref.questions if any(i.id in mappable for i in ref.indicators(q.id))]
     q_ids = [q.id for q in questions]
     wanted = st.query_params.get("indicateur")
-    default_q = wanted.split(".")[0] if wanted in mappable else "Q4"
+    if wanted not in mappable:  # default: the first indicator with a target, in référentiel order
+        wanted = next((i for i in mappable if ref.indicator(i).direction != "none"), next(iter(mappable)))
+    default_q = wanted.split(".")[0]
     c1, c2 = st.columns([1, 3])
     with c1:
         qid = st.selectbox("Question", q_ids, index=q_ids.index(default_q) if default_q in q_ids else 0,
@@ -135,12 +137,15 @@ def render_comparison(filters: Filters) -> None:
     with right:
         table = ranking(result, year, use_rate)
         metric = result.metric(use_rate)
+        unit = " (pour 100 000 hab.)" if metric == "rate_per_100k" else ""
         shown = pd.DataFrame({
             "Rang": table["rank"].map(rank_label),
             "Territoire": table["territory_label"],
-            str(year): [("secret statistique" if h else format_metric(v, ind.kind, metric))
-                        for v, h in zip(table[metric], table["hidden"])],
-            "Évolution sur un an": [_change_text(c, ind.kind, metric) for c in table["change"]],
+            f"{year}{unit}": [("secret statistique" if h else
+                               format_metric(v, ind.kind, metric).replace(" pour 100 000 hab.", ""))
+                              for v, h in zip(table[metric], table["hidden"])],
+            "Évolution sur un an": [_change_text(c, ind.kind, metric).replace(" pour 100 000 hab.", "")
+                                    for c in table["change"]],
             "Tendance": table["verdict"],
         })
         if metric == "rate_per_100k":
@@ -159,7 +164,9 @@ def render_comparison(filters: Filters) -> None:
     st.caption(f"Source : {ind.source.producer}")
     pending = st.session_state.pop(PENDING_KEY, None)
     if pending:
-        st.switch_page(f"pages/{ref.question(qid).page}.py")
+        # query_params={}: the default (None) tries to clear the URL, which Streamlit refuses while
+        # widgets are bound to it; the bound filters write themselves back on the next run.
+        st.switch_page(f"pages/{ref.question(qid).page}.py", query_params={})
 
 
 def _change_text(change, kind: str, metric: str) -> str:

@@ -177,8 +177,9 @@ def small_multiples(result: TerritorialResult, use_rate: bool, cols: int = 4) ->
         color = VERDICT_COLORS.get(v.code, MUTED_COLOR) if v else MUTED_COLOR
         titles.append(f"<b>{_short_name(order[c])}</b><br><span style='color:{color}'>"
                       f"{v.label if v else 'sans cible'}</span>")
+    height = 90 + 250 * rows
     fig = make_subplots(rows=rows, cols=cols, shared_yaxes=True, subplot_titles=titles,
-                        vertical_spacing=0.16 if rows > 1 else 0.1, horizontal_spacing=0.03)
+                        vertical_spacing=min(0.4, 110 / height) if rows > 1 else 0.1, horizontal_spacing=0.03)
     is_share = ind.kind in ("share", "survey", "existence")
     # the regional series is comparable with a territory's for shares, durations and rates, not for counts
     region_comparable = metric == "rate_per_100k" or ind.kind not in COUNT_KINDS
@@ -198,8 +199,7 @@ def small_multiples(result: TerritorialResult, use_rate: bool, cols: int = 4) ->
             x=s["year"], y=y, mode="lines+markers", line=dict(color=ACCENT, width=2.5), marker=dict(size=6),
             name="Territoire", showlegend=i == 0, customdata=hover, hovertemplate="%{customdata}<extra></extra>",
         ), row=r, col=c)
-    height = 80 + 210 * rows
-    base_layout(fig, height=height, legend_y=-0.04 if rows > 2 else -0.1, hovermode="closest")
+    base_layout(fig, height=height, legend_y=-30 / height - 0.02, hovermode="closest")
     fig.update_xaxes(tickmode="array", tickvals=years, ticktext=[f"{str(y)[2:]}" for y in years],
                      showgrid=False, tickfont=dict(size=SMALL_FONT - 2))
     fig.update_yaxes(rangemode="tozero", gridcolor=GRID_COLOR, tickfont=dict(size=SMALL_FONT - 2),

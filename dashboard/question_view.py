@@ -136,7 +136,7 @@ def comparison_rank(result: IndicatorResult) -> str | None:
     return f"rang {rank}{'er' if rank == 1 else 'e'} sur {len(ranks)} (1er = le plus favorable)"
 
 
-def indicator_block(block: Block) -> None:
+def indicator_block(block: Block, filters: Filters | None = None, comments: pd.DataFrame | None = None) -> None:
     result = block.result
     ind: Indicator = result.indicator
     with st.container(border=True, key=f"block-{ind.id}"):
@@ -187,10 +187,29 @@ def indicator_block(block: Block) -> None:
         for n in notes:
             st.caption(n)
         st.caption(f"Source : {ind.source.producer}{_updated_text()} · sélection : {result.selection_label}")
+        if filters is not None:
+            _comments_row(ind, filters, comments)
         with st.expander("Données"):
             st.dataframe(block.table, hide_index=True)
             st.download_button("Télécharger (CSV)", data=block.csv, file_name=f"{ind.id}.csv",
                                mime="text/csv", key=f"csv-{ind.id}", icon=":material/download:")
+
+
+def _comments_row(ind: Indicator, filters: Filters, comments: pd.DataFrame | None) -> None:
+    """The comments of the territory on this indicator over the period, and the button to write one."""
+    from .comments_ui import comment_dialog, show_comments
+
+    mine = comments[comments["indicator_id"] == ind.id] if comments is not None and not comments.empty else None
+    if mine is not None and not mine.empty:
+        show_comments(mine)
+    label = f"Commentaires ({len(mine)})" if mine is not None and not mine.empty else "Commenter"
+    if st.button(label, key=f"cmt-{ind.id}", icon=":material/edit_note:", type="tertiary"):
+        data = ui.reference_data(ui.data_version())
+        from .filters import territory_label
+
+        comment_dialog(ind.id, f"{ind.id} · {ind.short_label}", filters.territory,
+                       territory_label(filters.territory, data["territories"]), list(filters.years),
+                       filters.last_year)
 
 
 def render_question(question_id: str, filters: Filters) -> None:
@@ -209,6 +228,9 @@ def render_question(question_id: str, filters: Filters) -> None:
     from .results import VERDICT_LABELS
 
     st.badge(f"Lecture d'ensemble : {VERDICT_LABELS[summary.overall]}", color=color, icon=icon)
+    from .comments_ui import comments_for
+
+    page_comments = comments_for(filters.territory, filters.years)
     st.markdown(f"**Synthèse** ({results[0].selection_label if results else ''}) : {summary.sentence()}")
     for c in q.criteria:
         crit = [by_id[i.id] for i in c.indicators]
@@ -219,4 +241,4 @@ def render_question(question_id: str, filters: Filters) -> None:
             st.markdown(f"{c.label}.")
         st.caption(f"{c.id} · {roll_up([b.result for b in crit]).short()}")
         for block in crit:
-            indicator_block(block)
+            indicator_block(block, filters, page_comments)

@@ -192,7 +192,7 @@ def format_metric(value, kind: str, metric: str, unit: str = "") -> str:
     if value is None or pd.isna(value):
         return "—"
     if metric == "rate_per_100k":
-        return f"{fmt_number(value, 1)} pour 100 000 hab."
+        return f"{fmt_number(value, 2 if abs(value) < 10 else 1)} pour 100 000 hab."
     if kind in ("share", "survey", "existence"):
         return fmt_percent(value, 1)
     if kind == "duration":

@@ -4,7 +4,8 @@ import pytest
 
 from dashboard.referentiel import load_referentiel
 
-PAGES = ["pages/home.py"] + [f"pages/{q.page}.py" for q in load_referentiel().questions]
+PAGES = (["pages/home.py"] + [f"pages/{q.page}.py" for q in load_referentiel().questions]
+         + ["pages/comparaison.py", "pages/regions.py", "pages/bilan.py"])
 
 
 @pytest.fixture

@@ -1,0 +1,95 @@
+"""Analysis comments in the pages: a dialog to read, write, edit and delete the comments
+of one indicator (or question, or whole bilan), territory and year.
+
+Until sign-in exists (data-intake issue), anyone may write; the author types their
+name, remembered for the session. Comments are read fresh on every run (they are not
+part of the cached aggregates).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from data_access import comments as store
+
+from . import ui
+from .formatting import fmt_date
+from .referentiel import load_referentiel
+
+AUTHOR_KEY = "comment_author"
+
+
+def valid_targets() -> list[str]:
+    from .bilan import comment_targets
+
+    return comment_targets(load_referentiel())
+
+
+def comments_for(territory: str, years) -> pd.DataFrame:
+    return store.for_territory(ui.engine(), territory, years=years)
+
+
+def comment_caption(row) -> str:
+    when = fmt_date(row.updated_at) if row.updated_at is not None else ""
+    return f"{row.year} · {row.author} · {when}"
+
+
+@st.dialog("Commentaires d'analyse", width="large")
+def comment_dialog(target: str, target_label: str, territory: str, territory_label: str, years: list[int],
+                   default_year: int) -> None:
+    st.markdown(f"**{target_label}** — {territory_label}")
+    year = st.selectbox("Année", years, index=years.index(default_year) if default_year in years else len(years) - 1,
+                        key=f"cdlg_year_{target}")
+    existing = store.for_territory(ui.engine(), territory, years=[year], targets=[target])
+    if existing.empty:
+        st.caption(f"Aucun commentaire pour {year}.")
+    for row in existing.itertuples():
+        with st.container(border=True):
+            st.markdown(row.text)
+            st.caption(comment_caption(row))
+            editing = st.toggle("Modifier", key=f"cdlg_edit_{row.id}")
+            if editing:
+                with st.form(f"cdlg_form_{row.id}"):
+                    author = st.text_input("Auteur", value=row.author, max_chars=store.MAX_AUTHOR)
+                    text = st.text_area("Commentaire", value=row.text, max_chars=store.MAX_TEXT)
+                    c1, c2 = st.columns(2)
+                    save = c1.form_submit_button("Enregistrer", type="primary")
+                    remove = c2.form_submit_button("Supprimer ce commentaire")
+                if save or remove:
+                    try:
+                        if remove:
+                            store.remove(ui.engine(), row.id)
+                        else:
+                            store.edit(ui.engine(), row.id, author=author, text=text)
+                    except store.CommentError as exc:
+                        for problem in exc.problems:
+                            st.error(problem)
+                    else:
+                        st.session_state[AUTHOR_KEY] = author
+                        st.rerun()
+    st.markdown("**Nouveau commentaire**")
+    with st.form(f"cdlg_new_{target}", clear_on_submit=False):
+        author = st.text_input("Auteur (nom, structure)", value=st.session_state.get(AUTHOR_KEY, ""),
+                               max_chars=store.MAX_AUTHOR)
+        text = st.text_area("Commentaire", max_chars=store.MAX_TEXT,
+                            placeholder="Votre analyse : ce qui explique la valeur, ce qui est prévu…")
+        submitted = st.form_submit_button("Ajouter le commentaire", type="primary")
+    if submitted:
+        try:
+            store.add(ui.engine(), target=target, territory=territory, year=int(year), author=author, text=text,
+                      valid_targets=valid_targets())
+        except store.CommentError as exc:
+            for problem in exc.problems:
+                st.error(problem)
+        else:
+            st.session_state[AUTHOR_KEY] = author.strip()
+            st.rerun()
+
+
+def show_comments(frame: pd.DataFrame) -> None:
+    """Compact list of comments (newest year first) under an indicator."""
+    for row in frame.sort_values(["year", "updated_at"], ascending=[False, True]).itertuples():
+        st.markdown(f":material/comment: *{row.text}*  \n"
+                    f"<span style='color:#595959;font-size:0.85em'>{comment_caption(row)}</span>",
+                    unsafe_allow_html=True)
