@@ -144,3 +144,101 @@ def test_a_link_reproduces_the_view(live_app, page):
     _settle(page, "Question 2")
     assert page.get_by_text("Sélection : 2017-2019 · CME Loire").first.is_visible()
     _no_error_box(page)
+
+
+# --- comparison pages and bilan ---------------------------------------------------------
+
+
+def test_clicking_a_departement_on_the_map_opens_its_view(live_app, page):
+    page.goto(f"{live_app}/comparaison?indicateur=Q3.C1.I1")
+    _settle(page, "Classement 2020")
+    locations = page.locator(".st-key-cmp_map .choroplethlocation")
+    locations.first.wait_for(timeout=60_000)
+    assert locations.count() == 8
+    _no_error_box(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "comparaison.png"), full_page=True)
+    # outlines are drawn in the order of the shipped file: 01, 07, 26, 38…
+    locations.nth(3).click(force=True)
+    page.wait_for_url("**/q3_info_sante_emploi**", timeout=60_000)
+    _settle(page, "Question 3")
+    assert parse_qs(urlparse(page.url).query).get("territoire") == ["Isère (38)"]
+    assert page.get_by_text("Sélection : 2016-2020 · Isère (38)").first.is_visible()
+    _no_error_box(page)
+
+
+def test_regions_page(live_app, page):
+    page.goto(f"{live_app}/regions")
+    _settle(page, "Position d'Auvergne-Rhône-Alpes")
+    assert page.locator(".st-key-reg_map .choroplethlocation").count() >= 13
+    _no_error_box(page)
+    page.screenshot(path=str(ARTIFACTS / "regions.png"), full_page=True)
+
+
+def test_bilan_exports_download(live_app, page, tmp_path):
+    page.goto(f"{live_app}/bilan?cme=CME42&annee=2019")
+    _settle(page, "Bilan 2019 · CME Loire")
+    _no_error_box(page)
+    page.screenshot(path=str(ARTIFACTS / "bilan.png"), full_page=False)
+    with page.expect_download(timeout=120_000) as dl:
+        page.get_by_role("button", name="HTML interactif").click()
+    html = tmp_path / dl.value.suggested_filename
+    dl.value.save_as(html)
+    assert html.name == "bilan-2019-CME42.html"
+    assert "Bilan annuel 2019 · CME Loire" in html.read_text(encoding="utf-8")
+    with page.expect_download(timeout=120_000) as dl:
+        page.get_by_role("button", name="Annexe XLSX").click()
+    xlsx = tmp_path / dl.value.suggested_filename
+    dl.value.save_as(xlsx)
+    from openpyxl import load_workbook
+
+    assert load_workbook(xlsx).sheetnames[:2] == ["Bilan", "Q1"]
+    page.get_by_role("button", name="Préparer le PDF (A4)").click()
+    ready = page.get_by_role("button", name="Télécharger le PDF")
+    ready.wait_for(timeout=180_000)
+    with page.expect_download(timeout=120_000) as dl:
+        ready.click()
+    pdf = tmp_path / dl.value.suggested_filename
+    dl.value.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+@pytest.fixture
+def writable_app(sample_url, tmp_path):
+    """A second server on a copy of the sample store, for tests that write."""
+    if BACKEND != "sqlite":
+        pytest.skip("les tests navigateur tournent dans la passe SQLite")
+    copy = tmp_path / "store.sqlite3"
+    shutil.copy(sample_url.removeprefix("sqlite:///"), copy)
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{copy}", "MAINTIEN_AUTO_SAMPLE": "0"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2):
+                break
+        except OSError:
+            time.sleep(0.3)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_writing_a_comment_in_the_bilan(writable_app, page):
+    page.goto(f"{writable_app}/bilan?cme=CME42&annee=2019")
+    _settle(page, "Bilan 2019 · CME Loire")
+    page.get_by_role("button", name="Commenter la question 4").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Auteur (nom, structure)").fill("Animateur Loire")
+    dialog.get_by_label("Commentaire").fill("Les CTME progressent : qualification partagée des situations.")
+    dialog.get_by_role("button", name="Ajouter le commentaire").click()
+    page.get_by_role("dialog").wait_for(state="detached", timeout=60_000)
+    _settle(page, "Les CTME progressent : qualification partagée des situations.")
+    assert page.get_by_text("Animateur Loire · CME Loire").first.is_visible()
+    _no_error_box(page)
+    page.screenshot(path=str(ARTIFACTS / "bilan-commentaire.png"), full_page=False)
