@@ -8,6 +8,8 @@ For each scale it builds a fresh SQLite store with the sample (or reuses one und
   aggregates are warm, as after any import) and warm (same session, rerun), median of N runs;
 - a filter change (territory → CME Isère, then rerun) on the Q4 page;
 - import throughput of one table file (``ise_call`` rows appended, one transaction);
+- one annual bilan (CME Loire, 2019): its computation, then each export (HTML, XLSX, PDF
+  with the browsers' start-up included, as the batch command pays it for its first bilan);
 - the peak resident memory of the process (the AppTest server runs in it).
 
 Timings are wall-clock medians on this machine; benchmarks are not assertions.
@@ -141,10 +143,40 @@ def _import_throughput(url: str, work_dir: Path, rows: int = 20_000) -> float:
     return n / elapsed
 
 
+def _bilan_times(url: str, runs: int, work_dir: Path) -> dict[str, float]:
+    """Median seconds of building one bilan and of each export (the PDF includes starting Chromium)."""
+    from data_access.db import make_engine
+
+    from .bilan import build_bilan
+    from .bilan_export import PdfRenderer, pdf_available, render_html, section_figures, to_pdf, to_xlsx
+    from .indicators import Reference
+    from .referentiel import load_referentiel
+
+    engine = make_engine(url)
+    referentiel, ref = load_referentiel(), Reference.from_engine(engine)
+    holder = {}
+
+    def build():
+        holder["b"] = build_bilan(engine, referentiel, ref, "CME42", 2019, sample=True)
+
+    def pdf():
+        with PdfRenderer() as renderer:
+            to_pdf(holder["b"], renderer)
+
+    out = {"build": _median(build, runs)}
+    out["html"] = _median(lambda: render_html(holder["b"], figures=section_figures(holder["b"])), runs)
+    out["xlsx"] = _median(lambda: to_xlsx(holder["b"]), runs)
+    out["pdf"] = _median(pdf, min(runs, 3)) if pdf_available() is None else float("nan")
+    out["all"] = out["build"] + out["html"] + out["xlsx"] + out["pdf"]
+    engine.dispose()
+    return out
+
+
 def run(scales: list[int], runs: int, work_dir: Path) -> str:
     from .referentiel import load_referentiel
 
-    pages = ["pages/home.py"] + [f"pages/{q.page}.py" for q in load_referentiel().questions]
+    pages = (["pages/home.py"] + [f"pages/{q.page}.py" for q in load_referentiel().questions]
+             + ["pages/comparaison.py", "pages/regions.py", "pages/bilan.py"])
     lines = []
     floor = _bare_page(runs, work_dir)
     print(f"bare page: {floor * 1000:.0f} ms")
@@ -158,9 +190,11 @@ def run(scales: list[int], runs: int, work_dir: Path) -> str:
             print(f"  {page}: cold {per_page[page][0]:.2f} s, warm {per_page[page][1] * 1000:.0f} ms")
         change = _filter_change(url, runs)
         print(f"  filter change: {change:.2f} s")
+        bilan = _bilan_times(url, runs, work_dir)
+        print("  bilan: " + ", ".join(f"{k} {v:.1f} s" for k, v in bilan.items()))
         throughput = _import_throughput(url, work_dir)
         print(f"  import: {throughput:,.0f} rows/s")
-        results[scale] = (per_page, change, throughput)
+        results[scale] = (per_page, change, throughput, bilan)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB → MB on Linux
     lines.append(f"Measured on {dt.date.today().strftime('%d/%m/%Y')}, {platform.machine()}, "
                  f"{os.cpu_count()} cores, Python {platform.python_version()}, SQLite store; "
@@ -179,6 +213,10 @@ def run(scales: list[int], runs: int, work_dir: Path) -> str:
         lines.append(f"| `{page}` | " + " | ".join(cells) + " |")
     lines.append("| filter change (Q4, territory) | " + " | ".join(
         f"{results[s][1]:.2f} s | —" for s in scales) + " |")
+    for key, label in (("build", "bilan CME Loire 2019: computation"), ("html", "bilan: HTML export"),
+                       ("xlsx", "bilan: XLSX export"), ("pdf", "bilan: PDF export (Chromium start included)"),
+                       ("all", "**bilan in all three formats**")):
+        lines.append(f"| {label} | " + " | ".join(f"{results[s][3][key]:.1f} s | —" for s in scales) + " |")
     lines.append("| import `ise_call` (20 000 rows) | " + " | ".join(
         f"{results[s][2]:,.0f} rows/s | —".replace(",", "\u202f") for s in scales) + " |")
     return "\n".join(lines)

@@ -22,19 +22,18 @@ from data_access import comments as comment_store
 from data_access import indicator_data as sqlagg
 from data_access import queries
 
-from .figures import ACCENT, FONT_FAMILY, GRID_COLOR, MUTED_COLOR, NNBSP, REGION_COLOR, TEXT_COLOR
+from .figures import (ACCENT, FONT_FAMILY, GRID_COLOR, MUTED_COLOR, NNBSP, REGION_COLOR, TEXT_COLOR,
+                      VERDICT_COLORS)
 from .filters import REGION, Filters, territory_scope
 from .formatting import fmt_number, fmt_percent
 from .indicators import Reference, compute
 from .referentiel import Indicator, Question, Referentiel
 from .results import VERDICT_LABELS, IndicatorResult
 from .rollup import RollUp, roll_up
+from .territorial import COUNT_KINDS
 
 SHARE_KINDS = ("share", "survey", "existence")
-COUNT_KINDS = ("count", "typology", "descriptor")
 SPARK_COLS = 3
-VERDICT_COLORS = {"atteint": "#18753C", "en_bonne_voie": "#0063CB", "a_surveiller": "#B34000",
-                  "defavorable": "#CE0500", "donnees_insuffisantes": "#666666"}
 
 
 class BilanError(ValueError):

@@ -117,6 +117,11 @@ def pdf_available() -> str | None:
     return None
 
 
+# kaleido's sync server is a process-wide singleton: one PDF renderer at a time per process
+# (two animateurs exporting at once: the second waits a few seconds rather than sharing it).
+_RENDER_LOCK = threading.Lock()
+
+
 class PdfRenderer:
     """Chromium for the PDF (Playwright) and kaleido for the static charts, started once.
 
@@ -132,6 +137,7 @@ class PdfRenderer:
         self._browser = None
         self._kaleido_started = False
         self._warm: threading.Thread | None = None
+        self._locked = False
 
     def _start_kaleido(self) -> None:
         """Start kaleido's browser and render one tiny figure (its first image costs ~3 s)."""
@@ -148,6 +154,8 @@ class PdfRenderer:
     def __enter__(self) -> "PdfRenderer":
         from playwright.sync_api import sync_playwright
 
+        _RENDER_LOCK.acquire()
+        self._locked = True
         os.environ["BROWSER_PATH"] = self.browser_path  # kaleido (choreographer) reads it
         # warm kaleido up in the background while the caller builds its bilan
         self._warm = threading.Thread(target=self._start_kaleido, name="kaleido-warm-up", daemon=True)
@@ -180,10 +188,12 @@ class PdfRenderer:
             with contextlib.suppress(Exception):
                 self._pw.stop()
             self._pw = None
+        if self._locked:
+            self._locked = False
+            _RENDER_LOCK.release()
 
     def images(self, figures: dict[str, dict | None]) -> dict[str, str]:
         """Static SVG of each figure, as data: URLs (kaleido with the system Chromium)."""
-        import kaleido
         import plotly.io as pio
 
         from .geo import TOPOJSON_URL

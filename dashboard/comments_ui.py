@@ -39,17 +39,15 @@ def comment_caption(row) -> str:
 def comment_dialog(target: str, target_label: str, territory: str, territory_label: str, years: list[int],
                    default_year: int) -> None:
     st.markdown(f"**{target_label}** — {territory_label}")
-    year = st.selectbox("Année", years, index=years.index(default_year) if default_year in years else len(years) - 1,
-                        key=f"cdlg_year_{target}")
-    existing = store.for_territory(ui.engine(), territory, years=[year], targets=[target])
+    existing = store.for_territory(ui.engine(), territory, years=years, targets=[target])
     if existing.empty:
-        st.caption(f"Aucun commentaire pour {year}.")
-    for row in existing.itertuples():
+        st.caption(f"Aucun commentaire sur {years[0]}-{years[-1]}." if len(years) > 1
+                   else f"Aucun commentaire pour {years[0]}.")
+    for row in existing.sort_values(["year", "updated_at"], ascending=[False, True]).itertuples():
         with st.container(border=True):
             st.markdown(row.text)
             st.caption(comment_caption(row))
-            editing = st.toggle("Modifier", key=f"cdlg_edit_{row.id}")
-            if editing:
+            if st.toggle("Modifier ou supprimer", key=f"cdlg_edit_{row.id}"):
                 with st.form(f"cdlg_form_{row.id}"):
                     author = st.text_input("Auteur", value=row.author, max_chars=store.MAX_AUTHOR)
                     text = st.text_area("Commentaire", value=row.text, max_chars=store.MAX_TEXT)
@@ -70,6 +68,8 @@ def comment_dialog(target: str, target_label: str, territory: str, territory_lab
                         st.rerun()
     st.markdown("**Nouveau commentaire**")
     with st.form(f"cdlg_new_{target}", clear_on_submit=False):
+        year = st.selectbox("Année", years,
+                            index=years.index(default_year) if default_year in years else len(years) - 1)
         author = st.text_input("Auteur (nom, structure)", value=st.session_state.get(AUTHOR_KEY, ""),
                                max_chars=store.MAX_AUTHOR)
         text = st.text_area("Commentaire", max_chars=store.MAX_TEXT,

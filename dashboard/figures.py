@@ -78,6 +78,9 @@ LINE_DASHES = ("dash", "dot", "dashdot", "longdash", "longdashdot", "solid")
 MARKER_SYMBOLS = ("square", "diamond", "triangle-up", "triangle-down", "x", "cross", "star", "hexagon")
 BAR_PATTERNS = ("", "/", ".", "x", "\\", "-", "|", "+")
 
+# Verdict colours (text on white), as the badges of the pages
+VERDICT_COLORS = {"atteint": "#18753C", "en_bonne_voie": "#0063CB", "a_surveiller": "#B34000",
+                  "defavorable": "#CE0500", "donnees_insuffisantes": "#666666"}
 UNKNOWN_COLOR = "#8C8C8C"  # "Non renseigné" categories
 UNKNOWN_LABELS = {"Non renseigné", "Non renseignée", "Inconnu"}
 

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .figures import (ACCENT, AXIS_COLOR, FONT_FAMILY, GRID_COLOR, MUTED_COLOR, NNBSP, REGION_COLOR, SMALL_FONT,
-                      TEXT_COLOR, base_layout)
+                      TEXT_COLOR, VERDICT_COLORS, base_layout)
 from .formatting import fmt_number
 from .territorial import COUNT_KINDS, TerritorialResult, format_metric
 
@@ -24,8 +24,6 @@ from .territorial import COUNT_KINDS, TerritorialResult, format_metric
 MAP_SCALE = [[0.0, "#E8EDFF"], [0.5, "#6A6AF4"], [1.0, "#000091"]]
 NO_DATA_COLOR = "#D9D9D9"
 EXISTS_SCALE = [[0.0, "#F4C7C3"], [0.5, "#F4C7C3"], [0.5, "#000091"], [1.0, "#000091"]]
-VERDICT_COLORS = {"atteint": "#18753C", "en_bonne_voie": "#0063CB", "a_surveiller": "#B34000",
-                  "defavorable": "#CE0500", "donnees_insuffisantes": "#666666"}
 MAP_HEIGHT = 560
 
 

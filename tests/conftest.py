@@ -153,18 +153,22 @@ def empty_engine(new_database_url):
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def sample_url(new_database_url) -> str:
-    """URL of a store holding the scale-1 sample. Read-only: tests must not write to it."""
+def fill_with_sample(url: str) -> str:
+    """Migrate the store at ``url`` and load the scale-1 sample into it; returns the URL."""
     from data_access.db import make_engine, upgrade_schema
     from dashboard.sample import load_sample
 
-    url = new_database_url()
     engine = make_engine(url)
     upgrade_schema(engine)
     load_sample(engine, scale=1)
     engine.dispose()
     return url
+
+
+@pytest.fixture(scope="session")
+def sample_url(new_database_url) -> str:
+    """URL of a store holding the scale-1 sample. Read-only: tests must not write to it."""
+    return fill_with_sample(new_database_url())
 
 
 @pytest.fixture(scope="session")

@@ -3,12 +3,12 @@
 import pytest
 from sqlalchemy import func, select
 
-from data_access import comments as store
-from data_access.db import make_engine, table, upgrade_schema
 from dashboard.bilan import build_bilan, comment_targets
 from dashboard.indicators import Reference
 from dashboard.referentiel import load_referentiel
-from dashboard.sample import load_sample
+from data_access import comments as store
+from data_access.db import make_engine, table
+from tests.conftest import fill_with_sample
 
 REF = load_referentiel()
 TARGETS = comment_targets(REF)
@@ -17,12 +17,7 @@ TARGETS = comment_targets(REF)
 @pytest.fixture(scope="module")
 def store_url(new_database_url):
     """A sample store this module may write to."""
-    url = new_database_url()
-    engine = make_engine(url)
-    upgrade_schema(engine)
-    load_sample(engine, scale=1)
-    engine.dispose()
-    return url
+    return fill_with_sample(new_database_url())
 
 
 @pytest.fixture
