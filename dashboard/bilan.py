@@ -158,12 +158,17 @@ def cme_territories(ref: Reference) -> list[str]:
     return sorted(t.loc[(t["level"] == "cme") & (t["parent_code"] == REGION), "code"])
 
 
-def has_data(engine: Engine, referentiel: Referentiel, scope, year: int) -> bool:
-    """Whether any source of the référentiel holds rows for the territories in ``scope`` that year."""
+def has_data(engine: Engine, referentiel: Referentiel, ref: Reference, scope, year: int) -> bool:
+    """Whether any source of the référentiel holds rows for the territories in ``scope`` that year.
+
+    Reads the region-wide "where are the rows" aggregate (materialised, shared with the views).
+    """
+    region = sorted(territory_scope(REGION, ref.territories, ref.perimeters))
+    wanted = set(scope)
     with engine.connect() as conn:
         for ind in referentiel.indicators():
-            if ind.source.territory is not None and sqlagg.territories_present(
-                    conn, ind.source, years=[int(year)], territories=list(scope)):
+            if ind.source.territory is not None and wanted & sqlagg.territories_present(
+                    conn, ind.source, years=[int(year)], territories=region):
                 return True
     return False
 
@@ -183,7 +188,7 @@ def check_request(engine: Engine, referentiel: Referentiel, territory: str, year
         raise BilanError(f"Territoire inconnu : « {territory} ». Les bilans annuels portent sur un territoire de "
                          f"CME : {known}.")
     check_year(engine, year)
-    if not has_data(engine, referentiel, territory_scope(territory, ref.territories, ref.perimeters), int(year)):
+    if not has_data(engine, referentiel, ref, territory_scope(territory, ref.territories, ref.perimeters), int(year)):
         raise BilanError(f"Aucune donnée pour {ref.territory_label(territory)} en {year} : pas de bilan à produire.")
 
 

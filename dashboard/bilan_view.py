@@ -33,6 +33,13 @@ def _bilan(territory: str, year: int, version: int) -> Bilan:
                        with_comments=False)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _figures(territory: str, year: int, version: int) -> dict[str, dict | None]:
+    """The small-multiples figure of each question (plain dicts), cached like the bilan."""
+    bilan = _bilan(territory, year, version)
+    return {s.question.id: section_figure(s, bilan) for s in bilan.sections}
+
+
 def default_territory(filters: Filters, cmes: list[str], perimeters: pd.DataFrame) -> str:
     """The CME of the URL, else the one selected in the sidebar (or covering its département), else the first."""
     wanted = st.query_params.get("cme")
@@ -134,6 +141,7 @@ def render_bilan(filters: Filters) -> None:
                f"{bilan.year} jugée avec la même règle que les pages des questions. Les commentaires saisis ici "
                "figurent dans les exports.")
     _exports(bilan, version)
+    figures = _figures(code, int(year), version)
 
     st.subheader("Synthèse", anchor="synthese")
     st.markdown(bilan.summary.sentence())
@@ -156,7 +164,7 @@ def render_bilan(filters: Filters) -> None:
         _show_comments(s.comments)
         _comment_button(f"Commenter la question {q.number}", q.id, f"Question {q.number} · {q.title}", bilan,
                         f"cmt-{q.id}")
-        fig = section_figure(s, bilan)
+        fig = figures.get(q.id)
         if fig is not None:
             st.plotly_chart(fig, config=plotly_config(f"{bilan.file_stem}-Q{q.number}"), theme=None,
                             width="stretch", key=f"bilan-fig-{q.id}")

@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", default="1,100", help="échelles, séparées par des virgules (défaut 1,100)")
     p.add_argument("--runs", type=_positive_int, default=5, help="répétitions par mesure (médiane)")
     p.add_argument("--work-dir", help="dossier des bases de mesure (réutilisées d'un passage à l'autre)")
+    p = sub.add_parser("load", help="test de charge : N sessions de navigateur simultanées contre un serveur")
+    p.add_argument("--sessions", type=_positive_int, default=20, help="sessions simultanées (défaut 20)")
+    p.add_argument("--duration", type=_positive_int, default=120, help="durée en secondes (défaut 120)")
     return parser
 
 
@@ -232,7 +235,7 @@ def cmd_bilan(args) -> int:
             check_year(engine, args.annee)
             candidates = cme_territories(ref)
             targets = [c for c in candidates if has_data(
-                engine, referentiel, territory_scope(c, ref.territories, ref.perimeters), args.annee)]
+                engine, referentiel, ref, territory_scope(c, ref.territories, ref.perimeters), args.annee)]
             if not targets:
                 raise BilanError(f"Aucun territoire de CME n'a de données en {args.annee} : pas de bilan à produire.")
             skipped = sorted(set(candidates) - set(targets))
@@ -283,9 +286,19 @@ def cmd_bench(args) -> int:
     return bench_main(argv)
 
 
+def cmd_load(args) -> int:
+    from .load import main as load_main
+
+    argv = ["--sessions", str(args.sessions), "--duration", str(args.duration)]
+    if args.database_url:
+        argv += ["--database-url", args.database_url]
+    return load_main(argv)
+
+
 COMMANDS = {
     "init": cmd_init, "coverage": cmd_coverage, "export": cmd_export,
     "import": cmd_import, "info": cmd_info, "bilan": cmd_bilan, "bench": cmd_bench,
+    "load": cmd_load,
 }
 
 

@@ -922,3 +922,38 @@ def build_figures(result: IndicatorResult) -> list[go.Figure]:
     except Exception:  # noqa: BLE001 - a figure must never break the page; the page shows the table
         log.exception("figures of %s could not be built", result.indicator.id)
         return []
+
+
+# --- steering overview ------------------------------------------------------------------
+
+VERDICT_ORDER = ("atteint", "en_bonne_voie", "a_surveiller", "defavorable", "donnees_insuffisantes")
+
+
+def verdict_overview_figure(counts: pd.DataFrame) -> go.Figure | None:
+    """Stacked horizontal bars: for each question, its indicators with a target by verdict.
+
+    ``counts``: ``question`` (label, in display order), ``verdict`` (code), ``n``.
+    Colours are the verdict colours, each segment labelled with its count (readable in greyscale).
+    """
+    from .results import VERDICT_LABELS
+
+    if _empty(counts) or counts["n"].sum() == 0:
+        return None
+    questions = list(dict.fromkeys(counts["question"]))
+    fig = go.Figure()
+    for code in VERDICT_ORDER:
+        part = counts[counts["verdict"] == code].set_index("question")["n"].reindex(questions).fillna(0)
+        if part.sum() == 0:
+            continue
+        fig.add_trace(go.Bar(
+            y=questions, x=part.tolist(), orientation="h", name=VERDICT_LABELS[code],
+            marker=dict(color=VERDICT_COLORS[code], line=dict(color="white", width=1)),
+            text=[str(int(v)) if v else "" for v in part], textposition="inside", insidetextanchor="middle",
+            textfont=dict(color="white", size=SMALL_FONT + 1),
+            hovertemplate="%{y} : %{x} indicateur(s) " + VERDICT_LABELS[code].lower() + "<extra></extra>",
+        ))
+    base_layout(fig, height=80 + 44 * len(questions), x_title="Indicateurs ayant une cible", legend_y=-0.28)
+    fig.update_layout(barmode="stack", margin_t=8)
+    fig.update_yaxes(autorange="reversed", showgrid=False, ticks="")
+    fig.update_xaxes(tickformat="d")
+    return fig

@@ -1,12 +1,15 @@
 """Home page: the steering view. Six tiles, one per evaluative question, with the
-roll-up of their verdicts, the indicators most off track and a link into the page.
-Readable on a projector: large type, no charts, no clutter."""
+roll-up of their verdicts, the indicators most off track and a link into the page,
+then one chart of the verdicts question by question. Readable on a projector: large
+type, no clutter."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from . import ui
+from .figures import plotly_config, verdict_overview_figure
 from .filters import Filters, describe
 from .question_view import VERDICT_STYLE, question_results
 from .referentiel import load_referentiel
@@ -28,12 +31,15 @@ def render_home(filters: Filters) -> None:
     st.title("Charte régionale pour le maintien dans l'emploi · Rhône-Alpes 2015-2020")
     st.markdown(f"### Les six questions évaluatives du référentiel — {describe(filters, data['territories'], data['institutions'])}")
     st.markdown(TILE_CSS, unsafe_allow_html=True)
+    overview = []
     with st.container(key="home-tiles"):
         for row in range(2):
             cols = st.columns(3, gap="medium")
             for col, q in zip(cols, ref.questions[row * 3:(row + 1) * 3]):
                 results = question_results(q.id, filters)
                 summary = roll_up(results)
+                overview += [{"question": f"Q{q.number} · {q.title}", "verdict": code, "n": n}
+                             for code, n in summary.counts.items()]
                 color, icon = VERDICT_STYLE[summary.overall]
                 with col, st.container(border=True, height="stretch", key=f"tile-{q.id}"):
                     st.markdown(f"## Q{q.number} · {q.title}")
@@ -47,6 +53,11 @@ def render_home(filters: Filters) -> None:
                             for r in worst))
                     st.page_link(f"pages/{q.page}.py", label=f"Ouvrir la question {q.number}",
                                  icon=":material/arrow_forward:")
+    fig = verdict_overview_figure(pd.DataFrame(overview, columns=["question", "verdict", "n"]))
+    if fig is not None:
+        st.markdown("#### Les verdicts des indicateurs, question par question")
+        st.plotly_chart(fig, config=plotly_config("verdicts-par-question"), theme=None, width="stretch",
+                        key="home-overview")
     st.caption("Verdict par indicateur : pente robuste sur les années de la période, comparée à la cible "
                "du référentiel (voir la documentation « verdicts »). Lecture d'ensemble d'une question : part "
                "des indicateurs jugés qui sont atteints ou en bonne voie.")

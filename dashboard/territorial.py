@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from data_access import indicator_data as sqlagg
 
-from .filters import REGION, Filters
+from .filters import REGION, Filters, territory_scope
 from .formatting import fmt_number
 from .indicators import Reference, compute
 from .referentiel import Indicator, Referentiel
@@ -65,8 +65,9 @@ def map_levels(engine: Engine, ind: Indicator, ref: Reference) -> list[str]:
     """
     if ind.kind not in MAPPABLE_KINDS or ind.source.territory is None:
         return []
+    region = sorted(territory_scope(REGION, ref.territories, ref.perimeters))
     with engine.connect() as conn:
-        present = sqlagg.territories_present(conn, ind.source)
+        present = sqlagg.territories_present(conn, ind.source, territories=region)
     levels = {ref.level.get(code) for code in present}
     if "departement" in levels:
         return ["departement", "cme"]

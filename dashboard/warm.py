@@ -5,16 +5,18 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 
 from data_access import queries
+from data_access.indicator_data import territories_present
 
-from .filters import Filters
+from .filters import REGION, Filters, territory_scope
 from .indicators import Reference, compute
 from .referentiel import load_referentiel
 
 
 def warm_aggregates(engine: Engine) -> int:
-    """Compute every indicator once for the whole region and period (stores its aggregates).
+    """Compute every indicator once for the whole region and period (stores its aggregates), and
+    where its rows are recorded.
 
-    Every territory view reuses the same region-wide aggregates, so one pass covers them all.
+    Every territory view, map and bilan reuses the same region-wide aggregates, so one pass covers them all.
     Returns the number of indicators computed.
     """
     ref = Reference.from_engine(engine)
@@ -22,6 +24,9 @@ def warm_aggregates(engine: Engine) -> int:
     if not years:
         return 0
     indicators = load_referentiel().indicators()
+    region = sorted(territory_scope(REGION, ref.territories, ref.perimeters))
     for ind in indicators:
         compute(engine, ind, Filters(years[0], years[-1]), ref)
+        with engine.connect() as conn:  # where each source has rows: territory views, maps, bilans
+            territories_present(conn, ind.source, territories=region)
     return len(indicators)

@@ -98,12 +98,27 @@ def _grouped_sql(conn: Connection, source, kind: str, *, years=None, territories
 
 def territories_present(conn: Connection, source, *, years=None, territories=None,
                         institution=None) -> set[str]:
-    """Distinct territory codes holding rows of the source within the filters."""
-    year, terr, where = filter_clause(source, years=years, territories=territories, institution=institution)
-    if terr is None:
+    """Distinct territory codes holding rows of the source within the filters.
+
+    Materialised per data version (a DISTINCT over a case-level table costs as much as
+    an aggregate): territory views, the comparison page and the bilans ask it often.
+    """
+    if source.territory is None:
         return set()
-    stmt = select(terr).select_from(from_clause(source)).where(where).distinct()
-    return {code for (code,) in conn.execute(stmt)}
+    frame = _materialised(conn, "present", source,
+                          lambda terr, inst: _present_sql(conn, source, territories=terr, institution=inst),
+                          years=years, territories=territories, institution=institution)
+    return set() if frame.empty else {str(code) for code in frame["territory_code"]}
+
+
+def _present_sql(conn: Connection, source, *, territories=None, institution=None) -> pd.DataFrame:
+    year, terr, where = filter_clause(source, territories=territories, institution=institution)
+    stmt = select(year.label("year"), terr.label("territory_code")).select_from(from_clause(source)) \
+        .where(where).distinct()
+    frame = pd.DataFrame(conn.execute(stmt).all(), columns=["year", "territory_code"])
+    if not frame.empty:
+        frame["year"] = frame["year"].astype(int)
+    return frame
 
 
 def value_counts(conn: Connection, source, *, years=None, territories=None, institution=None) -> pd.DataFrame:

@@ -111,6 +111,7 @@ def test_home_page(live_app, page):
     _settle(page, "Ouvrir la question 6")
     for n in range(1, 7):
         assert page.get_by_text(f"Ouvrir la question {n}").count() == 1
+    page.locator(".st-key-home-overview .js-plotly-plot .main-svg").first.wait_for(timeout=60_000)
     _no_error_box(page)
     assert page.get_by_text("Données fictives").first.is_visible()
     ARTIFACTS.mkdir(exist_ok=True)
@@ -125,6 +126,7 @@ def test_question_page(live_app, page, question):
     assert page.get_by_text("Données fictives").first.is_visible()
     for ind in load_referentiel().indicators(question.id):
         assert page.get_by_text(ind.id, exact=True).count() == 1, ind.id
+    assert page.locator(".js-plotly-plot .main-svg").count() >= 1  # charts drawn, not only placeholders
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{question.page}.png"), full_page=False)
 
@@ -132,11 +134,18 @@ def test_question_page(live_app, page, question):
 def test_changing_the_territory_updates_the_url_and_the_page(live_app, page):
     page.goto(f"{live_app}/q4_animations_territoriales")
     _settle(page, "Question 4")
+    legend = page.locator(".st-key-block-Q4-C3-I1 .legendtext")
+    legend.first.wait_for(timeout=60_000)
+    before = legend.all_inner_texts()
     page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name="Territoire").click()
     page.get_by_role("option", name="CME Isère", exact=True).click()
     _settle(page, "Sélection : 2016-2020 · CME Isère")
     query = parse_qs(urlparse(page.url).query)
     assert query.get("territoire") == ["CME Isère"]
+    # the CTME chart now draws the Isère series next to the regional one
+    page.wait_for_function("() => [...document.querySelectorAll('.st-key-block-Q4-C3-I1 .legendtext')]"
+                           ".some(e => e.textContent.includes('CME Isère'))", timeout=60_000)
+    assert legend.all_inner_texts() != before
 
 
 def test_a_link_reproduces_the_view(live_app, page):
@@ -242,3 +251,20 @@ def test_writing_a_comment_in_the_bilan(writable_app, page):
     assert page.get_by_text("Animateur Loire · CME Loire").first.is_visible()
     _no_error_box(page)
     page.screenshot(path=str(ARTIFACTS / "bilan-commentaire.png"), full_page=False)
+
+
+def test_a_block_download_delivers_its_csv(live_app, page, tmp_path):
+    page.goto(f"{live_app}/q4_animations_territoriales")
+    _settle(page, "Q4.C5.I6")
+    block = page.locator(".st-key-block-Q4-C3-I1")
+    block.get_by_text("Données", exact=True).click()
+    with page.expect_download(timeout=60_000) as dl:
+        block.get_by_role("button", name="Télécharger (CSV)").click()
+    assert dl.value.suggested_filename == "Q4.C3.I1.csv"
+    path = tmp_path / "ctme.csv"
+    dl.value.save_as(path)
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM, for the spreadsheet software of the partners
+    lines = raw.decode("utf-8-sig").splitlines()
+    assert lines[0].split(";")[:5] == ["Indicateur", "Série", "Année", "Catégorie", "Valeur"]
+    assert lines[1].startswith("Q4.C3.I1;")
