@@ -7,7 +7,8 @@ For each scale it builds a fresh SQLite store with the sample (or reuses one und
 - every page of the app, cold (Streamlit caches cleared; the store's materialised
   aggregates are warm, as after any import) and warm (same session, rerun), median of N runs;
 - a filter change (territory → CME Isère, then rerun) on the Q4 page;
-- import throughput of one table file (``ise_call`` rows appended, one transaction);
+- import throughput of one table file of calls (``ise_call``) and one of cases (``retention_case``),
+  20 000 rows appended in one transaction each;
 - one annual bilan (CME Loire, 2019): its computation, then each export (HTML, XLSX, PDF
   with the browsers' start-up included, as the batch command pays it for its first bilan);
 - the peak resident memory of the process (the AppTest server runs in it).
@@ -113,8 +114,12 @@ def _filter_change(url: str, runs: int) -> float:
     return statistics.median(samples)
 
 
-def _import_throughput(url: str, work_dir: Path, rows: int = 20_000) -> float:
-    """Rows per second of appending an ise_call file (parse, check, one transaction)."""
+IMPORTED = (("ise_call", "call_ref"), ("retention_case", "case_ref"))  # calls and cases: table, natural key
+
+
+def _import_throughput(url: str, work_dir: Path, rows: int = 20_000, name: str = "ise_call",
+                       ref_col: str = "call_ref") -> float:
+    """Rows per second of appending a table file of calls or cases (parse, check, one transaction)."""
     import csv
     import io
 
@@ -123,10 +128,10 @@ def _import_throughput(url: str, work_dir: Path, rows: int = 20_000) -> float:
 
     engine = make_engine(url)
     with engine.connect() as conn:
-        data, _ = table_csv(conn, table("ise_call"), limit=rows)
+        data, _ = table_csv(conn, table(name), limit=rows)
     reader = csv.reader(io.StringIO(data.decode("utf-8")))
     header = next(reader)
-    ref, ident = header.index("call_ref"), header.index("id")
+    ref, ident = header.index(ref_col), header.index("id")
     stamp = int(time.time() * 1000) % 10_000_000
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -134,7 +139,7 @@ def _import_throughput(url: str, work_dir: Path, rows: int = 20_000) -> float:
     for n, row in enumerate(reader):
         row[ref] = f"BENCH-{stamp}-{n:06d}"  # new pseudonymous references: appended, not duplicates
         writer.writerow([v for i, v in enumerate(row) if i != ident])
-    path = work_dir / "ise_call.csv"
+    path = work_dir / f"{name}.csv"
     path.write_text(out.getvalue(), encoding="utf-8")
     t = time.perf_counter()
     n = import_table_file(engine, path)
@@ -192,8 +197,8 @@ def run(scales: list[int], runs: int, work_dir: Path) -> str:
         print(f"  filter change: {change:.2f} s")
         bilan = _bilan_times(url, runs, work_dir)
         print("  bilan: " + ", ".join(f"{k} {v:.1f} s" for k, v in bilan.items()))
-        throughput = _import_throughput(url, work_dir)
-        print(f"  import: {throughput:,.0f} rows/s")
+        throughput = {name: _import_throughput(url, work_dir, name=name, ref_col=ref) for name, ref in IMPORTED}
+        print("  import: " + ", ".join(f"{n} {t:,.0f} rows/s" for n, t in throughput.items()))
         results[scale] = (per_page, change, throughput, bilan)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB → MB on Linux
     lines.append(f"Measured on {dt.date.today().strftime('%d/%m/%Y')}, {platform.machine()}, "
@@ -217,8 +222,9 @@ def run(scales: list[int], runs: int, work_dir: Path) -> str:
                        ("xlsx", "bilan: XLSX export"), ("pdf", "bilan: PDF export (Chromium start included)"),
                        ("all", "**bilan in all three formats**")):
         lines.append(f"| {label} | " + " | ".join(f"{results[s][3][key]:.1f} s | —" for s in scales) + " |")
-    lines.append("| import `ise_call` (20 000 rows) | " + " | ".join(
-        f"{results[s][2]:,.0f} rows/s | —".replace(",", "\u202f") for s in scales) + " |")
+    for name, _ in IMPORTED:
+        lines.append(f"| import `{name}` (20 000 rows) | " + " | ".join(
+            f"{results[s][2][name]:,.0f} rows/s | —".replace(",", "\u202f") for s in scales) + " |")
     return "\n".join(lines)
 
 

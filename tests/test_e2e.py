@@ -126,7 +126,7 @@ def test_question_page(live_app, page, question):
     assert page.get_by_text("Données fictives").first.is_visible()
     for ind in load_referentiel().indicators(question.id):
         assert page.get_by_text(ind.id, exact=True).count() == 1, ind.id
-    assert page.locator(".js-plotly-plot .main-svg").count() >= 1  # charts drawn, not only placeholders
+    page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)  # charts drawn, not placeholders
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{question.page}.png"), full_page=False)
 
@@ -179,6 +179,7 @@ def test_clicking_a_departement_on_the_map_opens_its_view(live_app, page):
 def test_regions_page(live_app, page):
     page.goto(f"{live_app}/regions")
     _settle(page, "Position d'Auvergne-Rhône-Alpes")
+    page.locator(".st-key-reg_map .choroplethlocation").first.wait_for(timeout=60_000)
     assert page.locator(".st-key-reg_map .choroplethlocation").count() >= 13
     _no_error_box(page)
     page.screenshot(path=str(ARTIFACTS / "regions.png"), full_page=True)
@@ -188,6 +189,8 @@ def test_bilan_exports_download(live_app, page, tmp_path):
     page.goto(f"{live_app}/bilan?cme=CME42&annee=2019")
     _settle(page, "Bilan 2019 · CME Loire")
     _no_error_box(page)
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= 6",
+                           timeout=60_000)  # one chart per question
     page.screenshot(path=str(ARTIFACTS / "bilan.png"), full_page=False)
     with page.expect_download(timeout=120_000) as dl:
         page.get_by_role("button", name="HTML interactif").click()
