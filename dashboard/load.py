@@ -77,13 +77,18 @@ def _cpu_seconds(pid: int) -> float:
         return float("nan")
 
 
-def start_server(database_url: str) -> tuple[subprocess.Popen, str]:
+def start_server(database_url: str, log_path: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` on a free loopback port against the store; returns (process, base URL).
+
+    Also used by the end-to-end tests. The server's output goes to ``log_path`` (or nowhere).
+    """
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "MAINTIEN_AUTO_SAMPLE": "0"}
+    out = open(log_path, "w") if log_path else subprocess.DEVNULL  # noqa: SIM115 - the child keeps it
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
          "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT if log_path else subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
     while time.time() < deadline:

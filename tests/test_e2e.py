@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from dashboard.load import start_server
 from dashboard.referentiel import load_referentiel
 from tests.conftest import BACKEND, ROOT, skip_or_fail
 
@@ -29,44 +27,27 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 QUESTIONS = load_referentiel().questions
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_app(sample_url, tmp_path_factory):
     """`streamlit run app.py` on a free loopback port, against a fresh sample store."""
     if BACKEND != "sqlite":
         pytest.skip("les tests navigateur tournent dans la passe SQLite")
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": sample_url, "MAINTIEN_AUTO_SAMPLE": "0"}
     log = tmp_path_factory.mktemp("server") / "streamlit.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
+    try:
+        proc, base = start_server(sample_url, log)
+    except RuntimeError:
         pytest.fail(f"le serveur Streamlit n'a pas démarré : {log.read_text()[-2000:]}")
     yield base
+    _stop(proc)
+    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
+
+
+def _stop(proc) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
-    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
 
 
 @pytest.fixture(scope="session")
@@ -222,23 +203,9 @@ def writable_app(sample_url, tmp_path):
         pytest.skip("les tests navigateur tournent dans la passe SQLite")
     copy = tmp_path / "store.sqlite3"
     shutil.copy(sample_url.removeprefix("sqlite:///"), copy)
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{copy}", "MAINTIEN_AUTO_SAMPLE": "0"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2):
-                break
-        except OSError:
-            time.sleep(0.3)
+    proc, base = start_server(f"sqlite:///{copy}", tmp_path / "streamlit.log")
     yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    _stop(proc)
 
 
 def test_writing_a_comment_in_the_bilan(writable_app, page):
