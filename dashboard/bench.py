@@ -148,7 +148,7 @@ def _import_throughput(url: str, work_dir: Path, rows: int = 20_000, name: str =
     return n / elapsed
 
 
-def _bilan_times(url: str, runs: int, work_dir: Path) -> dict[str, float]:
+def _bilan_times(url: str, runs: int) -> dict[str, float]:
     """Median seconds of building one bilan and of each export (the PDF includes starting Chromium)."""
     from data_access.db import make_engine
 
@@ -195,7 +195,7 @@ def run(scales: list[int], runs: int, work_dir: Path) -> str:
             print(f"  {page}: cold {per_page[page][0]:.2f} s, warm {per_page[page][1] * 1000:.0f} ms")
         change = _filter_change(url, runs)
         print(f"  filter change: {change:.2f} s")
-        bilan = _bilan_times(url, runs, work_dir)
+        bilan = _bilan_times(url, runs)
         print("  bilan: " + ", ".join(f"{k} {v:.1f} s" for k, v in bilan.items()))
         throughput = {name: _import_throughput(url, work_dir, name=name, ref_col=ref) for name, ref in IMPORTED}
         print("  import: " + ", ".join(f"{n} {t:,.0f} rows/s" for n, t in throughput.items()))

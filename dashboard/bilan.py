@@ -30,7 +30,7 @@ from .indicators import Reference, compute
 from .referentiel import Indicator, Question, Referentiel
 from .results import VERDICT_LABELS, IndicatorResult
 from .rollup import RollUp, roll_up
-from .territorial import COUNT_KINDS
+from .territorial import COUNT_KINDS, format_metric
 
 SHARE_KINDS = ("share", "survey", "existence")
 SPARK_COLS = 3
@@ -127,11 +127,7 @@ def value_text(ind: Indicator, value, hidden: bool = False) -> str:
         if value in (0.0, 1.0):
             return "Oui" if value == 1.0 else "Non"
         return fmt_percent(value, 0) + " des territoires"
-    if ind.kind in SHARE_KINDS:
-        return fmt_percent(value, 1)
-    if ind.kind == "duration":
-        return f"{fmt_number(value, 0)} jours"
-    return fmt_number(value, 0 if float(value).is_integer() else 1)
+    return format_metric(value, ind.kind)
 
 
 def change_text(ind: Indicator, value, previous) -> str:
@@ -252,7 +248,8 @@ def build_bilan(engine: Engine, referentiel: Referentiel, ref: Reference, territ
     filters = Filters(first, int(year), territory)
     sections = []
     for q in referentiel.questions:
-        lines = [_line(ind, compute(engine, ind, filters, ref, small_cell_threshold=small_cell_threshold), int(year))
+        lines = [_line(ind, compute(engine, ind, filters, ref, small_cell_threshold=small_cell_threshold,
+                                    records=False, comparison=False), int(year))
                  for ind in referentiel.indicators(q.id)]
         sections.append(BilanSection(q, lines, roll_up([line.result for line in lines])))
     name = ref.territory_names.get(territory, territory)

@@ -12,10 +12,12 @@ from data_access.comments import GENERAL_TARGET
 from data_access.settings import get_settings
 
 from . import ui
-from .bilan import Bilan, BilanError, attach_comments, build_bilan, cme_territories, section_figure
-from .bilan_export import PdfRenderer, PdfUnavailable, pdf_available, render_html, to_pdf, to_xlsx
-from .comments_ui import comment_dialog
+from .bilan import Bilan, BilanError, attach_comments, build_bilan, cme_territories
+from .bilan_export import (PdfRenderer, PdfUnavailable, pdf_available, render_html, section_figures, to_pdf,
+                           to_xlsx)
+from .comments_ui import comment_card, comment_dialog
 from .figures import plotly_config
+from .formatting import fmt_date
 from .filters import Filters
 from .question_view import VERDICT_STYLE, reference
 from .referentiel import load_referentiel
@@ -36,8 +38,7 @@ def _bilan(territory: str, year: int, version: int) -> Bilan:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _figures(territory: str, year: int, version: int) -> dict[str, dict | None]:
     """The small-multiples figure of each question (plain dicts), cached like the bilan."""
-    bilan = _bilan(territory, year, version)
-    return {s.question.id: section_figure(s, bilan) for s in bilan.sections}
+    return section_figures(_bilan(territory, year, version))
 
 
 def default_territory(filters: Filters, cmes: list[str], perimeters: pd.DataFrame) -> str:
@@ -104,9 +105,7 @@ def _comment_button(label: str, target: str, target_label: str, bilan: Bilan, ke
 
 def _show_comments(comments) -> None:
     for c in comments:
-        with st.container(border=True):
-            st.markdown(c.text)
-            st.caption(f"{c.author} · {c.territory_label} · {c.updated_at:%d/%m/%Y}")
+        comment_card(c.text, f"{c.author} · {c.territory_label} · {fmt_date(c.updated_at)}")
 
 
 def render_bilan(filters: Filters) -> None:

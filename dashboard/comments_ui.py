@@ -14,6 +14,7 @@ import streamlit as st
 from data_access import comments as store
 
 from . import ui
+from .bilan import comment_targets
 from .formatting import fmt_date
 from .referentiel import load_referentiel
 
@@ -21,8 +22,6 @@ AUTHOR_KEY = "comment_author"
 
 
 def valid_targets() -> list[str]:
-    from .bilan import comment_targets
-
     return comment_targets(load_referentiel())
 
 
@@ -35,6 +34,14 @@ def comment_caption(row) -> str:
     return f"{row.year} · {row.author} · {when}"
 
 
+def comment_card(text: str, meta: str):
+    """One comment as the pages show it (a bordered card); returns the card, to add controls in it."""
+    card = st.container(border=True)
+    card.markdown(text)
+    card.caption(meta)
+    return card
+
+
 @st.dialog("Commentaires d'analyse", width="large")
 def comment_dialog(target: str, target_label: str, territory: str, territory_label: str, years: list[int],
                    default_year: int) -> None:
@@ -44,9 +51,7 @@ def comment_dialog(target: str, target_label: str, territory: str, territory_lab
         st.caption(f"Aucun commentaire sur {years[0]}-{years[-1]}." if len(years) > 1
                    else f"Aucun commentaire pour {years[0]}.")
     for row in existing.sort_values(["year", "updated_at"], ascending=[False, True]).itertuples():
-        with st.container(border=True):
-            st.markdown(row.text)
-            st.caption(comment_caption(row))
+        with comment_card(row.text, comment_caption(row)):
             if st.toggle("Modifier ou supprimer", key=f"cdlg_edit_{row.id}"):
                 with st.form(f"cdlg_form_{row.id}"):
                     author = st.text_input("Auteur", value=row.author, max_chars=store.MAX_AUTHOR)
@@ -90,6 +95,4 @@ def comment_dialog(target: str, target_label: str, territory: str, territory_lab
 def show_comments(frame: pd.DataFrame) -> None:
     """Compact list of comments (newest year first) under an indicator."""
     for row in frame.sort_values(["year", "updated_at"], ascending=[False, True]).itertuples():
-        st.markdown(f":material/comment: *{row.text}*  \n"
-                    f"<span style='color:#595959;font-size:0.85em'>{comment_caption(row)}</span>",
-                    unsafe_allow_html=True)
+        comment_card(row.text, comment_caption(row))

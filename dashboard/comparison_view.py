@@ -16,6 +16,7 @@ from data_access.settings import get_settings
 from . import ui
 from .filters import Filters
 from .figures import comparison_figure, plotly_config
+from .formatting import fmt_number
 from .geo import GEO_CREDIT, TOPOJSON_URL, features_for, region_features
 from .indicators import compute
 from .maps import rank_over_time, region_map, small_multiples, territory_map
@@ -50,18 +51,14 @@ def _query_default(name: str, options: list, fallback):
 
 def _open_selected(source_key: str, codes: list[str] | None = None) -> None:
     """Callback of the map and the table: remember the territory clicked; the page then opens its view."""
-    state = st.session_state.get(source_key)
-    selection = getattr(state, "selection", None) or (state or {}).get("selection", {})
+    selection = (st.session_state.get(source_key) or {}).get("selection", {})
     code = None
     if codes is not None:  # dataframe: selected row positions
-        rows = selection.get("rows", []) if isinstance(selection, dict) else getattr(selection, "rows", [])
-        if rows:
-            code = codes[rows[0]]
+        rows = selection.get("rows", [])
+        code = codes[rows[0]] if rows else None
     else:  # plotly: the clicked location carries the territory code in customdata[0]
-        points = selection.get("points", []) if isinstance(selection, dict) else getattr(selection, "points", [])
-        for p in points:
-            custom = p.get("customdata") or []
-            code = custom[0] if custom else p.get("location")
+        for point in selection.get("points", []):
+            code = (point.get("customdata") or [None])[0] or point.get("location")
             if code:
                 break
     if code:
@@ -142,10 +139,9 @@ def render_comparison(filters: Filters) -> None:
             "Rang": table["rank"].map(rank_label),
             "Territoire": table["territory_label"],
             f"{year}{unit}": [("secret statistique" if h else
-                               format_metric(v, ind.kind, metric).replace(" pour 100 000 hab.", ""))
+                               format_metric(v, ind.kind, metric, with_unit=False))
                               for v, h in zip(table[metric], table["hidden"])],
-            "Évolution sur un an": [_change_text(c, ind.kind, metric).replace(" pour 100 000 hab.", "")
-                                    for c in table["change"]],
+            "Évolution sur un an": [_change_text(c, ind.kind, metric) for c in table["change"]],
             "Tendance": table["verdict"],
         })
         if metric == "rate_per_100k":
@@ -173,17 +169,16 @@ def _change_text(change, kind: str, metric: str) -> str:
     if change is None or pd.isna(change):
         return "—"
     if metric == "value" and kind in ("share", "survey", "existence"):
-        from .formatting import fmt_number
         text = f"{fmt_number(abs(change) * 100, 1)} pt"
     else:
-        text = format_metric(abs(change), kind, metric)
+        text = format_metric(abs(change), kind, metric, with_unit=False)
     return ("+" if change > 0 else ("−" if change < 0 else "±")) + text
 
 
 @st.cache_data(show_spinner="Comparaison des régions…", max_entries=64)
 def _region_result(indicator_id: str, filters_key: tuple, version: int):
     return compute(ui.engine(), load_referentiel().indicator(indicator_id), Filters(*filters_key), reference(),
-                   small_cell_threshold=get_settings().small_cell_threshold)
+                   small_cell_threshold=get_settings().small_cell_threshold, records=False)
 
 
 def render_regions(filters: Filters) -> None:

@@ -120,7 +120,14 @@ def _series_from(frame: pd.DataFrame, kind: str, years: tuple[int, ...], thresho
 
 
 def compute(engine: Engine, ind: Indicator, filters: Filters, ref: Reference, *,
-            small_cell_threshold: int = 5) -> IndicatorResult:
+            small_cell_threshold: int = 5, records: bool = True, comparison: bool = True) -> IndicatorResult:
+    """The indicator under the filters.
+
+    ``records=False`` skips the dated records of descriptors and existence matrices (a query
+    each) and ``comparison=False`` the 13-region values: callers that only use the series
+    (maps per territory, bilans) leave them out. Calendars always fetch their records: they
+    are the calendar's data.
+    """
     src, kind = ind.source, ind.kind
     years = filters.years
     sel_scope = set(territory_scope(filters.territory, ref.territories, ref.perimeters))
@@ -194,13 +201,13 @@ def compute(engine: Engine, ind: Indicator, filters: Filters, ref: Reference, *,
             result.series = _years_frame(years).assign(
                 value=lambda f: f["year"].map(share).astype(float), numerator=np.nan, denominator=np.nan,
                 hidden=False, scope=SELECTION)
-            if src.text:
+            if src.text and records:
                 result.records = _records(conn, ind, ref, kwargs, in_sel)
         elif kind == "calendar":
             result.records = _records(conn, ind, ref, kwargs, in_sel)
-        if kind == "descriptor":
+        if kind == "descriptor" and records:
             result.records = _records(conn, ind, ref, kwargs, in_sel)
-        if src.comparison == "regions":
+        if src.comparison == "regions" and comparison:
             result.comparison = _comparison(conn, ind, ref)
     for frame_name in ("breakdown", "detail"):
         frame = getattr(result, frame_name)

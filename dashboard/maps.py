@@ -119,12 +119,13 @@ def territory_map(result: TerritorialResult, year: int, geojson: dict, use_rate:
     short = []
     for c in ids:
         v = values.get(c)
-        val = "·" if hidden.get(c) else (format_metric(v, ind.kind, metric).replace(" pour 100 000 hab.", "")
-                                        if pd.notna(v) else "—")
+        val = "·" if hidden.get(c) else format_metric(v, ind.kind, metric, with_unit=False)
         if ind.kind == "existence" and pd.notna(v):
             val = "Oui" if v >= 0.5 else "Non"
         short.append(f"<b>{_short_name(labels.get(c, c))}</b><br>{val}")
-    dark = {c for c in present if _is_dark(values.get(c), values[present])} if present else set()
+    lo, hi = (float(values[present].min()), float(values[present].max())) if present else (0.0, 0.0)
+    # white text on the dark upper part of the scale
+    dark = {c for c in present if hi > lo and (float(values[c]) - lo) / (hi - lo) > 0.55}
     fig.add_trace(go.Scattergeo(
         lon=lon, lat=lat, text=short, mode="text", hoverinfo="skip", showlegend=False,
         textfont=dict(size=SMALL_FONT, family=FONT_FAMILY, color=["white" if c in dark else TEXT_COLOR for c in ids]),
@@ -138,14 +139,6 @@ def territory_map(result: TerritorialResult, year: int, geojson: dict, use_rate:
         clickmode="event+select", dragmode=False,
     )
     return fig
-
-
-def _is_dark(value, values: pd.Series) -> bool:
-    """Whether a filled area is dark enough to need white text (upper part of the scale)."""
-    lo, hi = float(values.min()), float(values.max())
-    if value is None or pd.isna(value) or hi <= lo:
-        return bool(hi > lo) and False
-    return (float(value) - lo) / (hi - lo) > 0.55
 
 
 def _legend_title(result: TerritorialResult, metric: str) -> str:

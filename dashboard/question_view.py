@@ -18,7 +18,8 @@ from data_access.settings import get_settings
 
 from . import ui
 from .figures import build_figures, comparison_figure, plotly_config
-from .filters import Filters
+from .comments_ui import comment_dialog, comments_for, show_comments
+from .filters import Filters, territory_label
 from .formatting import fmt_date
 from .indicators import Reference, compute
 from .referentiel import Indicator, load_referentiel
@@ -187,7 +188,7 @@ def indicator_block(block: Block, filters: Filters | None = None, comments: pd.D
         for n in notes:
             st.caption(n)
         st.caption(f"Source : {ind.source.producer}{_updated_text()} · sélection : {result.selection_label}")
-        if filters is not None:
+        if filters is not None and comments is not None:
             _comments_row(ind, filters, comments)
         with st.expander("Données"):
             st.dataframe(block.table, hide_index=True)
@@ -195,21 +196,15 @@ def indicator_block(block: Block, filters: Filters | None = None, comments: pd.D
                                mime="text/csv", key=f"csv-{ind.id}", icon=":material/download:")
 
 
-def _comments_row(ind: Indicator, filters: Filters, comments: pd.DataFrame | None) -> None:
+def _comments_row(ind: Indicator, filters: Filters, comments: pd.DataFrame) -> None:
     """The comments of the territory on this indicator over the period, and the button to write one."""
-    from .comments_ui import comment_dialog, show_comments
-
-    mine = comments[comments["indicator_id"] == ind.id] if comments is not None and not comments.empty else None
-    if mine is not None and not mine.empty:
-        show_comments(mine)
-    label = f"Commentaires ({len(mine)})" if mine is not None and not mine.empty else "Commenter"
+    mine = comments[comments["indicator_id"] == ind.id]
+    show_comments(mine)
+    label = f"Commentaires ({len(mine)})" if len(mine) else "Commenter"
     if st.button(label, key=f"cmt-{ind.id}", icon=":material/edit_note:", type="tertiary"):
-        data = ui.reference_data(ui.data_version())
-        from .filters import territory_label
-
+        territories = ui.reference_data(ui.data_version())["territories"]
         comment_dialog(ind.id, f"{ind.id} · {ind.short_label}", filters.territory,
-                       territory_label(filters.territory, data["territories"]), list(filters.years),
-                       filters.last_year)
+                       territory_label(filters.territory, territories), list(filters.years), filters.last_year)
 
 
 def render_question(question_id: str, filters: Filters) -> None:
@@ -228,8 +223,6 @@ def render_question(question_id: str, filters: Filters) -> None:
     from .results import VERDICT_LABELS
 
     st.badge(f"Lecture d'ensemble : {VERDICT_LABELS[summary.overall]}", color=color, icon=icon)
-    from .comments_ui import comments_for
-
     page_comments = comments_for(filters.territory, filters.years)
     st.markdown(f"**Synthèse** ({results[0].selection_label if results else ''}) : {summary.sentence()}")
     for c in q.criteria:

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from data_access import indicator_data as sqlagg
 
 from .filters import REGION, Filters, territory_scope
-from .formatting import fmt_number
+from .formatting import fmt_number, fmt_percent
 from .indicators import Reference, compute
 from .referentiel import Indicator, Referentiel
 from .results import Verdict
@@ -109,7 +109,7 @@ def territorial_results(engine: Engine, ind: Indicator, filters: Filters, ref: R
     rows, verdicts = [], {}
     for code in level_territories(level, ref):
         res = compute(engine, ind, Filters(filters.first_year, filters.last_year, code, filters.institution),
-                      ref, small_cell_threshold=small_cell_threshold)
+                      ref, small_cell_threshold=small_cell_threshold, records=False, comparison=False)
         sel = res.selection_series()
         if not sel.empty:
             rows.append(sel.assign(territory=code))
@@ -119,7 +119,7 @@ def territorial_results(engine: Engine, ind: Indicator, filters: Filters, ref: R
     frame["territory_label"] = frame["territory"].map(ref.territory_label)
     frame = add_rates(frame, ref.population, ind.kind)
     region_res = compute(engine, ind, Filters(filters.first_year, filters.last_year, REGION, filters.institution),
-                         ref, small_cell_threshold=small_cell_threshold)
+                         ref, small_cell_threshold=small_cell_threshold, records=False, comparison=False)
     region = region_res.selection_series()[["year", "value"]].assign(territory=REGION)
     region = add_rates(region, ref.population, ind.kind)[["year", "value", "rate_per_100k"]]
     return TerritorialResult(ind, level, frame, region, verdicts, population_note(ref, level))
@@ -130,9 +130,7 @@ def population_note(ref: Reference, level: str) -> str:
     t = ref.territories[ref.territories["level"] == level]
     if t.empty or t["population"].isna().all():
         return "Population de référence non renseignée : pas de taux par habitant."
-    sources = sorted({s for s in ref.all_territories.loc[ref.all_territories["code"].isin(t["code"]),
-                                                         "population_source"].dropna()}) \
-        if "population_source" in ref.all_territories else []
+    sources = sorted(set(t["population_source"].dropna()))
     years = sorted({int(y) for y in t["population_year"].dropna()})
     approx = bool(t["population_approx"].fillna(True).any())
     text = "Population de référence"
@@ -186,19 +184,21 @@ def rank_label(rank) -> str:
     return f"{rank}{'er' if rank == 1 else 'e'}"
 
 
-def format_metric(value, kind: str, metric: str, unit: str = "") -> str:
-    """French text of a ranked value: ``12,5 %``, ``34,2 pour 100 000 hab.``, ``1 234``."""
-    from .formatting import fmt_percent
+def format_metric(value, kind: str, metric: str = "value", *, with_unit: bool = True) -> str:
+    """French text of one value by kind: ``12,5 %``, ``34,2 pour 100 000 hab.``, ``45 jours``, ``1 234``.
 
+    ``with_unit=False`` leaves out the "pour 100 000 hab." of a rate (a column header says it).
+    The one formatter of the comparison pages, the maps and the bilans.
+    """
     if value is None or pd.isna(value):
         return "—"
     if metric == "rate_per_100k":
-        return f"{fmt_number(value, 2 if abs(value) < 10 else 1)} pour 100 000 hab."
+        return fmt_number(value, 2 if abs(value) < 10 else 1) + (" pour 100 000 hab." if with_unit else "")
     if kind in ("share", "survey", "existence"):
         return fmt_percent(value, 1)
     if kind == "duration":
         return f"{fmt_number(value, 0)} jours"
-    return fmt_number(value, 0)
+    return fmt_number(value, 0 if float(value).is_integer() else 1)
 
 
 def region_ranks(comparison: pd.DataFrame, direction: str) -> pd.DataFrame:

@@ -81,9 +81,8 @@ def edit(engine: Engine, comment_id: int, *, author: str, text: str) -> None:
         row = conn.execute(select(c).where(c.c.id == int(comment_id))).mappings().first()
         if row is None:
             raise CommentError([f"Le commentaire n° {comment_id} n'existe plus."])
-        problems = [p for p in validate(engine, target=row["indicator_id"], territory=row["territory_code"],
-                                        year=row["year"], author=author, text=text,
-                                        valid_targets=[row["indicator_id"]])]
+        problems = validate(engine, target=row["indicator_id"], territory=row["territory_code"], year=row["year"],
+                            author=author, text=text, valid_targets=[row["indicator_id"]])
         if problems:
             raise CommentError(problems)
         conn.execute(update(c).where(c.c.id == int(comment_id)).values(
