@@ -650,6 +650,64 @@ class DataDelivery(SQLModel, table=True):
     rows: int = 0
 
 
+# --------------------------------------------------------------------------------------
+# Accounts, sign-in attempts and the journal of writes
+# --------------------------------------------------------------------------------------
+
+
+class UserAccount(SQLModel, table=True):
+    """A local account: role ``lecteur``, ``animateur`` (writes for its territories) or ``administrateur``."""
+
+    __tablename__ = "user_account"
+    username: str = Field(primary_key=True, max_length=60)
+    display_name: str = Field(max_length=120)
+    role: str = coded("user_role")
+    password_hash: str = Field(max_length=200)
+    active: bool = True
+    created_at: dt.datetime
+
+
+class UserTerritory(SQLModel, table=True):
+    """A territory an animateur may write for (a CME or a département)."""
+
+    __tablename__ = "user_territory"
+    username: str = Field(foreign_key="user_account.username", primary_key=True, max_length=60)
+    territory_code: str = Field(foreign_key="territory.code", primary_key=True, max_length=12)
+
+
+class LoginAttempt(SQLModel, table=True):
+    """One sign-in attempt (rate limiting of failures); not exported."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (Index("ix_login_attempt_user_at", "username", "attempted_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(max_length=60)
+    attempted_at: dt.datetime
+    success: bool
+
+
+class JournalEntry(SQLModel, table=True):
+    """One write to the store: an import (applied or rejected), a form entry, an edit, a deletion."""
+
+    __tablename__ = "journal_entry"
+    __table_args__ = (Index("ix_journal_entry_at", "at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: dt.datetime
+    username: str = Field(max_length=60)
+    action: str = coded("journal_action")
+    dataset: str = Field(max_length=40)
+    file_name: Optional[str] = Field(default=None, max_length=255)
+    checksum: Optional[str] = Field(default=None, max_length=64)
+    institution_code: Optional[str] = Field(default=None, max_length=30)
+    territory_code: Optional[str] = Field(default=None, max_length=12)
+    rows_added: int = 0
+    rows_updated: int = 0
+    rows_removed: int = 0
+    outcome: str = coded("journal_outcome")
+    detail: Optional[str] = Field(default=None, sa_type=Text)
+    data_version: Optional[int] = None
+
+
 class StoreMeta(SQLModel, table=True):
     """Key/value facts about the store: sample flag, data version."""
 
@@ -672,8 +730,9 @@ class AggregateCache(SQLModel, table=True):
     payload: str = Field(sa_type=Text)
 
 
-# Tables holding derived data only: not exported, not counted when checking a store is empty.
-DERIVED_TABLES = frozenset({"aggregate_cache"})
+# Tables holding derived or transient data only (materialised aggregates, sign-in attempts):
+# not exported, not counted when checking a store is empty.
+DERIVED_TABLES = frozenset({"aggregate_cache", "login_attempt"})
 
 
 # Tables in an order where every foreign key points to an earlier table.

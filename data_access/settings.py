@@ -1,4 +1,8 @@
-"""Runtime settings, read from the environment (and a `.env` file if present)."""
+"""Runtime settings and secrets.
+
+Read, first match wins, from: the environment, a `.env` file, then `.streamlit/secrets.toml`
+(top-level keys, same names as the environment variables). Neither file is committed.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "maintien.sqlite3"
+SECRETS_TOML = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 
 
 class Settings(BaseSettings):
@@ -34,6 +39,33 @@ class Settings(BaseSettings):
         default="/usr/bin/chromium", validation_alias="BROWSER_PATH",
         description="Chromium used for static charts (kaleido) and PDF bilans; PDF export is disabled without it.",
     )
+
+    public_read: bool = Field(
+        default=True, validation_alias="MAINTIEN_PUBLIC_READ",
+        description="Anyone may read the dashboard without signing in (writing always needs an account).",
+    )
+    import_max_mb: float = Field(
+        default=20.0, gt=0, validation_alias="MAINTIEN_IMPORT_MAX_MB",
+        description="Largest file accepted by the importers, in megabytes.",
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, validation_alias="MAINTIEN_LOGIN_MAX_FAILURES",
+        description="Failed sign-ins allowed per account within the lock window before it is locked.",
+    )
+    login_lock_minutes: int = Field(
+        default=15, ge=1, validation_alias="MAINTIEN_LOGIN_LOCK_MINUTES",
+        description="Length of the window (and of the lock) for failed sign-ins, in minutes.",
+    )
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=SECRETS_TOML)
+        return init_settings, env_settings, dotenv_settings, toml, file_secret_settings
+
+    @property
+    def import_max_bytes(self) -> int:
+        return int(self.import_max_mb * 1024 * 1024)
 
     @property
     def is_sqlite(self) -> bool:

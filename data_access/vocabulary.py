@@ -457,6 +457,26 @@ DATASET = {
     "meeting": "Réunions des instances",
 }
 
+USER_ROLE = {
+    "lecteur": "Lecteur",
+    "animateur": "Animateur territorial",
+    "administrateur": "Administrateur",
+}
+
+JOURNAL_ACTION = {
+    "import": "Import de fichier",
+    "saisie": "Saisie",
+    "modification": "Modification",
+    "suppression": "Suppression",
+    "commentaire": "Commentaire",
+}
+
+JOURNAL_OUTCOME = {
+    "applique": "Appliqué",
+    "sans_changement": "Aucun changement",
+    "rejete": "Rejeté",
+}
+
 # Every vocabulary, by the name the référentiel and the importers use.
 VOCABULARIES: dict[str, dict[str, str]] = {
     name.lower(): value

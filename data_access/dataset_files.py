@@ -1,0 +1,131 @@
+"""Write a dataset's rows as a partner would send them: French headers, ``JJ/MM/AAAA`` dates,
+decimal commas, ``oui``/``non``, lists joined by ``|``. Used for the example files under
+``sample_data/examples/``, the test corpus and the "download the current data" button of the
+import page (a file that re-imports without any change)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections import defaultdict
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+from sqlmodel import SQLModel
+
+from .datasets import Dataset
+
+
+def dataset_frame(conn: Connection, ds: Dataset, *, years: list[int] | None = None,
+                  territories: list[str] | None = None, limit: int | None = None, ids: list[int] | None = None,
+                  with_id: bool = False) -> pd.DataFrame:
+    """Stored rows of a dataset as typed values, one column per field (field names; ``id`` first
+    when ``with_id``)."""
+    tbl = ds.tbl
+    joins, extra = tbl, []
+    if ds.lookup:
+        parent = SQLModel.metadata.tables[ds.lookup.table]
+        joins = tbl.join(parent, tbl.c[ds.lookup.fk] == parent.c.id)
+        extra = [parent.c[pc].label(name) for name, pc in ds.lookup.by]
+    cols = [c for c in tbl.c if not (ds.lookup and c.name in dict(ds.lookup.by))]
+    stmt = select(*cols, *extra).select_from(joins)
+    period = tbl.c[ds.period] if ds.period in tbl.c else next(e for e in extra if e.name == ds.period)
+    if years:
+        if ds.field(ds.period).kind == "year":
+            stmt = stmt.where(period.in_(years))
+        else:
+            stmt = stmt.where(period >= dt.date(min(years), 1, 1), period <= dt.date(max(years), 12, 31))
+    if territories is not None:
+        terr_col = tbl.c.territory_code if "territory_code" in tbl.c else (
+            SQLModel.metadata.tables[ds.lookup.table].c.territory_code if ds.lookup else None)
+        if terr_col is not None:
+            stmt = stmt.where(terr_col.in_(territories))
+    if ids is not None:
+        stmt = stmt.where(tbl.c.id.in_(ids))
+    order = [tbl.c[k] if k in tbl.c else next(e for e in extra if e.name == k) for k in ds.key]
+    stmt = stmt.order_by(period, *order)
+    if limit:
+        stmt = stmt.limit(limit)
+    rows = [dict(r._mapping) for r in conn.execute(stmt)]
+    if ds.lists and rows:
+        ids = [r["id"] for r in rows]
+        for lc in ds.lists:
+            child = SQLModel.metadata.tables[lc.table]
+            got: dict[int, list] = defaultdict(list)
+            for i in range(0, len(ids), 500):
+                c = [child.c[lc.fk], child.c[lc.code]] + ([child.c[lc.value]] if lc.value else [])
+                for row in conn.execute(select(*c).where(child.c[lc.fk].in_(ids[i:i + 500]))):
+                    got[row[0]].append((row[1], row[2]) if lc.value else row[1])
+            for r in rows:
+                r[lc.name] = tuple(sorted(got.get(r["id"], ())))
+    names = (["id"] if with_id and "id" in tbl.c else []) + [f.name for f in ds.fields]
+    return pd.DataFrame([{n: r.get(n) for n in names} for r in rows], columns=names)
+
+
+def _text(value, kind: str, decimal: str) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if kind == "date":
+        d = value.date() if isinstance(value, dt.datetime) else value
+        return d.strftime("%d/%m/%Y")
+    if kind == "bool":
+        return "oui" if value else "non"
+    if kind == "float":
+        text = repr(float(value))
+        text = text[:-2] if text.endswith(".0") else text
+        return text.replace(".", decimal)
+    if kind == "list":
+        return "|".join(f"{item[0]}={item[1]}" if isinstance(item, tuple) else str(item) for item in value)
+    return str(value)
+
+
+def to_text_frame(frame: pd.DataFrame, ds: Dataset, *, decimal: str = ",") -> pd.DataFrame:
+    """The same rows as text cells under the French headers."""
+    out = {}
+    for f in ds.fields:
+        out[f.header] = [_text(v, f.kind, decimal) for v in frame[f.name].tolist()] if f.name in frame else []
+    return pd.DataFrame(out, columns=[f.header for f in ds.fields])
+
+
+def to_csv_bytes(frame: pd.DataFrame, ds: Dataset, *, sep: str = ";", encoding: str = "utf-8-sig",
+                 decimal: str | None = None) -> bytes:
+    decimal = decimal or ("," if sep == ";" else ".")
+    text = to_text_frame(frame, ds, decimal=decimal).to_csv(sep=sep, index=False, lineterminator="\r\n")
+    return text.encode(encoding)
+
+
+def to_xlsx_bytes(frame: pd.DataFrame, ds: Dataset) -> bytes:
+    """An XLSX with typed cells (dates as dates, numbers as numbers) under the French headers."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = ds.name[:31]
+    ws.append([f.header for f in ds.fields])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for rec in frame.to_dict("records"):
+        row = []
+        for f in ds.fields:
+            v = rec.get(f.name)
+            if v is None or (isinstance(v, float) and pd.isna(v)):
+                row.append(None)
+            elif f.kind == "bool":
+                row.append("oui" if v else "non")
+            elif f.kind == "list":
+                row.append(_text(v, "list", ","))
+            elif hasattr(v, "item"):
+                row.append(v.item())
+            else:
+                row.append(v)
+        ws.append(row)
+    for col, f in enumerate(ds.fields, start=1):
+        if f.kind == "date":
+            for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
+                cell.number_format = "DD/MM/YYYY"
+        ws.column_dimensions[ws.cell(1, col).column_letter].width = max(12, min(40, len(f.header) + 2))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

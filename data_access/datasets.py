@@ -1,0 +1,423 @@
+"""The datasets partners send and animateurs enter: one declaration each, read by the importer,
+the forms, the documentation (docs/formats.md) and the example files.
+
+A dataset feeds one table of the store. Its fields are derived from the table's columns (type,
+required or not, vocabulary of codes, reference to a territory or an institution) and carry a
+French header; this module only declares what the schema cannot say:
+
+- ``key``: the natural key — a row of a file updates the stored row with the same key, so that
+  re-importing a file changes nothing;
+- ``period``: the date or year column that places a row in a year of the charter;
+- ``scope``: with the year, the part of the store that a file replaces. Importing a file replaces,
+  for each (year, scope values) combination present in the file, the stored rows of that
+  combination: rows of the file are added or updated, stored rows absent from the file are removed.
+  A file never touches a year or a territory it does not contain;
+- ``lists``: a cell holding several codes (``CARSAT|SAMETH38``) or code=number pairs
+  (``salarie=12|employeur=3``) that fill a child table;
+- ``lookup``: a reference to a parent row by its natural key (a meeting by instance, date and kind);
+- ``not_greater`` / ``not_before``: consistency checks between two fields of a row.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+
+from sqlalchemy import Boolean, Date, DateTime, Float, Integer
+from sqlmodel import SQLModel
+
+from . import models  # noqa: F401  (registers the tables)
+from .derive import DERIVED_COLUMNS
+
+# French header of a column, by column name (a dataset may override).
+HEADERS = {
+    "territory_code": "Territoire",
+    "year": "Année",
+    "title": "Intitulé",
+    "description": "Description",
+    "call_ref": "Référence de l'appel",
+    "call_date": "Date de l'appel",
+    "caller_category": "Catégorie d'appelant",
+    "regime": "Régime",
+    "on_sick_leave": "En arrêt de travail",
+    "discussed_with_employer": "Échange avec l'employeur",
+    "any_step_taken": "Démarche engagée",
+    "has_rqth": "RQTH",
+    "supported_by_actor": "Accompagné par un acteur",
+    "referred_by": "Orienté par",
+    "actor_type": "Type d'acteur",
+    "question_type": "Type de question",
+    "orientation": "Orientation",
+    "company_size": "Taille de l'entreprise",
+    "company_sector": "Secteur de l'entreprise",
+    "caller_function": "Fonction de l'appelant",
+    "company_request_type": "Type de demande de l'entreprise",
+    "case_ref": "Référence de la situation",
+    "signalement_date": "Date de signalement",
+    "sick_leave_start": "Début de l'arrêt de travail",
+    "solution_date": "Date de la solution",
+    "signalled_by": "Signalé par",
+    "worker_status": "Statut du salarié",
+    "cause": "Cause",
+    "lead_actor": "Acteur référent",
+    "reoriented": "Réorienté",
+    "outcome": "Issue",
+    "relay_to": "Relais",
+    "indicator_id": "Indicateur",
+    "value": "Valeur",
+    "numerator": "Numérateur",
+    "denominator": "Dénominateur",
+    "source": "Source",
+    "is_estimate": "Estimation",
+    "actor": "Acteur",
+    "cases_total": "Situations prises en charge",
+    "cases_from_ise": "Dont orientées par INFO SANTE EMPLOI",
+    "question_code": "Question",
+    "respondent_type": "Type de répondant",
+    "respondents": "Répondants",
+    "agreeing": "Réponses favorables",
+    "session_date": "Date de la séance",
+    "cases_examined": "Situations examinées",
+    "orientations_total": "Orientations",
+    "orientations_complex": "Dont situations complexes",
+    "direct_signalements": "Signalements directs",
+    "relay_supports": "Appuis aux relais",
+    "action_date": "Date de l'action",
+    "organiser_institution_code": "Institution organisatrice",
+    "channel": "Canal",
+    "purpose": "Objectif",
+    "topic": "Thème",
+    "target": "Cible",
+    "instance_code": "Instance",
+    "meeting_date": "Date de la réunion",
+    "kind": "Type",
+    "minutes_shared": "Compte rendu diffusé",
+    "topics": "Sujets",
+    "institution_code": "Institution",
+    "expected": "Attendue",
+    "present": "Présente",
+    "participants": "Participants",
+    "output_date": "Date",
+    "output_type": "Type de production",
+    "method": "Méthode",
+    "method_description": "Description de la méthode",
+    "start_date": "Date de début",
+    "end_date": "Date de fin",
+    "presentation_mode": "Mode de présentation",
+    "presentation_date": "Date de présentation",
+    "debated": "Débattu en CME",
+    "diagnostic_id": "Diagnostic",
+    "identified_date": "Date d'identification",
+    "category": "Catégorie",
+    "label": "Libellé",
+    "action_type": "Type d'action",
+    "planned_start": "Début prévu",
+    "planned_end": "Fin prévue",
+    "actual_start": "Début réel",
+    "actual_end": "Fin réelle",
+    "status": "Statut",
+    "deals_with_relay": "Traite de la prise de relais",
+    "created_date": "Date de création",
+    "tool_type": "Type d'outil",
+    "diffusion_mode": "Mode de diffusion",
+    "detection_method": "Mode de repérage",
+    "nature": "Nature",
+    "answer": "Réponse apportée",
+    "answered_date": "Date de la réponse",
+}
+
+
+@dataclass(frozen=True)
+class ListColumn:
+    """A cell holding several codes, or code=number pairs, written to a child table."""
+
+    name: str            # field name (also the key of the parsed value)
+    header: str
+    table: str           # child table
+    fk: str              # child column referencing the parent's id
+    code: str            # child column holding the code
+    value: str | None = None   # child column holding the number of a pair
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A foreign key to a parent row given in the file by the parent's natural key."""
+
+    fk: str                              # column of the dataset's table (meeting_id)
+    table: str                           # parent table (meeting)
+    by: tuple[tuple[str, str], ...]      # (field of the file, column of the parent)
+    label: str                           # French name of the parent ("réunion")
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    table: str
+    label: str
+    key: tuple[str, ...]
+    period: str
+    scope: tuple[str, ...]
+    sent_by: str
+    territory_levels: tuple[str, ...] = ()
+    headers: dict[str, str] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()
+    lists: tuple[ListColumn, ...] = ()
+    lookup: Lookup | None = None
+    not_greater: tuple[tuple[str, str], ...] = ()
+    not_before: tuple[tuple[str, str], ...] = ()
+    form: bool = False
+    pseudonymous: bool = False
+    notes: str = ""
+
+    @property
+    def tbl(self):
+        return SQLModel.metadata.tables[self.table]
+
+    @property
+    def fields(self) -> list["FieldSpec"]:
+        return fields_of(self.name)
+
+    def field(self, name: str) -> "FieldSpec":
+        return next(f for f in self.fields if f.name == name)
+
+    @property
+    def territory_field(self) -> str | None:
+        names = {f.name for f in self.fields}
+        return "territory_code" if "territory_code" in names else None
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One column of a dataset's file."""
+
+    name: str
+    header: str
+    kind: str            # text, int, float, bool, date, code, territory, institution, ref, year, list
+    required: bool
+    default: object = None
+    vocabulary: str | None = None
+    ref_table: str | None = None     # for kind "ref": the referenced table (its ``code`` column)
+    max_length: int | None = None
+    list_spec: ListColumn | None = None
+    lookup_part: bool = False        # part of a Lookup (not a column of the dataset's table)
+
+
+def _kind(col) -> tuple[str, str | None]:
+    for fk in col.foreign_keys:
+        target = fk.column.table.name
+        if target == "territory":
+            return "territory", None
+        if target == "institution":
+            return "institution", None
+        return "ref", target
+    if col.info.get("vocabulary"):
+        return "code", None
+    t = getattr(col.type, "impl_instance", col.type)
+    if isinstance(t, Boolean):
+        return "bool", None
+    if isinstance(t, Integer):
+        return ("year" if col.name in ("year", "first_year") else "int"), None
+    if isinstance(t, Float):
+        return "float", None
+    if isinstance(t, (Date, DateTime)):
+        return "date", None
+    return "text", None
+
+
+def _field_of_column(ds: Dataset, col, *, lookup_part: bool = False) -> FieldSpec:
+    kind, ref = _kind(col)
+    default = col.default.arg if col.default is not None and not callable(col.default.arg) else None
+    required = not col.nullable and default is None
+    return FieldSpec(
+        name=col.name,
+        header=ds.headers.get(col.name) or HEADERS.get(col.name) or col.name,
+        kind=kind,
+        required=required,
+        default=default,
+        vocabulary=col.info.get("vocabulary"),
+        ref_table=ref,
+        max_length=getattr(col.type, "length", None),
+        lookup_part=lookup_part,
+    )
+
+
+@cache
+def fields_of(name: str) -> list[FieldSpec]:
+    ds = DATASETS[name]
+    tbl = ds.tbl
+    skip = set(ds.exclude) | set(DERIVED_COLUMNS.get(ds.table, ()))
+    if ds.lookup:
+        skip.add(ds.lookup.fk)
+    out: list[FieldSpec] = []
+    if ds.lookup:
+        parent = SQLModel.metadata.tables[ds.lookup.table]
+        for field_name, parent_col in ds.lookup.by:
+            f = _field_of_column(ds, parent.c[parent_col], lookup_part=True)
+            out.append(FieldSpec(**{**f.__dict__, "name": field_name,
+                                    "header": ds.headers.get(field_name) or HEADERS.get(parent_col) or field_name}))
+    for col in tbl.c:
+        if col.name in skip or (col.primary_key and col.name == "id"):
+            continue
+        if any(f.name == col.name for f in out):
+            continue
+        out.append(_field_of_column(ds, col))
+    for lc in ds.lists:
+        out.append(FieldSpec(name=lc.name, header=lc.header, kind="list", required=False, list_spec=lc,
+                             vocabulary=SQLModel.metadata.tables[lc.table].c[lc.code].info.get("vocabulary")))
+    return out
+
+
+def normalise_header(text: str) -> str:
+    """Header comparison key: no accents, lower case, single spaces, no punctuation around words."""
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"[\s_\-'’.()/]+", " ", text.lower())
+    return text.strip()
+
+
+def header_index(ds: Dataset) -> dict[str, str]:
+    """Normalised header → field name; accepts the French header and the column name."""
+    out: dict[str, str] = {}
+    for f in ds.fields:
+        out[normalise_header(f.header)] = f.name
+        out.setdefault(normalise_header(f.name), f.name)
+    return out
+
+
+_PARTNERS = "le partenaire qui produit la donnée"
+
+DATASET_LIST: list[Dataset] = [
+    Dataset(
+        name="ise_call", table="ise_call", label="Appels INFO SANTE EMPLOI",
+        key=("call_ref",), period="call_date", scope=("territory_code",),
+        sent_by="la plateforme INFO SANTE EMPLOI (ISE), une fois par an",
+        territory_levels=("departement",), pseudonymous=True,
+        headers={"territory_code": "Département"},
+        notes="Une ligne par appel, pseudonyme : la référence est celle du logiciel de la plateforme, "
+              "sans nom ni numéro de sécurité sociale ni texte libre sur la santé.",
+    ),
+    Dataset(
+        name="retention_case", table="retention_case", label="Situations de maintien",
+        key=("case_ref",), period="signalement_date", scope=("territory_code", "lead_actor"),
+        sent_by="AGEFIPH (SAMETH, Cap emploi), CARSAT (service social, SST), MSA, RSI : "
+                "chacun pour les situations dont il est l'acteur référent",
+        territory_levels=("departement",), pseudonymous=True,
+        headers={"territory_code": "Département"},
+        lists=(ListColumn("measures", "Mesures", "case_measure", "case_id", "measure",
+                          help="codes des mesures mobilisées, séparés par « | »"),),
+        not_before=(("signalement_date", "sick_leave_start"), ("solution_date", "signalement_date")),
+        notes="Une ligne par situation, pseudonyme. Un fichier remplace, pour chaque année de signalement, "
+              "département et acteur référent qu'il contient, les situations déjà reçues.",
+    ),
+    Dataset(
+        name="indicator_value", table="indicator_value", label="Valeurs annuelles d'indicateurs",
+        key=("indicator_id", "territory_code", "year"), period="year", scope=("source",),
+        sent_by="les partenaires pour les indicateurs de la question 6 (et les valeurs des autres régions)",
+        territory_levels=("departement", "region"),
+        notes="Une ligne par indicateur, territoire et année. Les parts sont en % (0 à 100).",
+    ),
+    Dataset(
+        name="actor_caseload", table="actor_caseload", label="Prises en charge des acteurs",
+        key=("territory_code", "year", "actor"), period="year", scope=("actor",),
+        sent_by="AGEFIPH, CARSAT, MSA : situations prises en charge par acteur",
+        territory_levels=("departement",),
+        headers={"territory_code": "Département"},
+        not_greater=(("cases_from_ise", "cases_total"),),
+    ),
+    Dataset(
+        name="survey_result", table="survey_result", label="Résultats d'enquêtes",
+        key=("question_code", "year", "territory_code", "respondent_type"), period="year",
+        scope=("territory_code",),
+        sent_by="la DIRECCTE (enquêtes annuelles auprès des membres des instances)",
+        territory_levels=("cme", "region"),
+        not_greater=(("agreeing", "respondents"),),
+    ),
+    Dataset(
+        name="ctme_session", table="ctme_session", label="Séances de CTME",
+        key=("territory_code", "session_date"), period="session_date", scope=("territory_code",),
+        sent_by="l'animation territoriale de chaque CME", territory_levels=("cme",), form=True,
+        headers={"territory_code": "CME"},
+        lists=(ListColumn("participants", "Institutions participantes", "ctme_participant", "session_id",
+                          "institution_code", help="codes des institutions, séparés par « | »"),),
+    ),
+    Dataset(
+        name="at_yearly_activity", table="at_yearly_activity", label="Activité annuelle des animations territoriales",
+        key=("territory_code", "year"), period="year", scope=("territory_code",),
+        sent_by="l'animation territoriale de chaque CME", territory_levels=("cme",),
+        headers={"territory_code": "CME"},
+        not_greater=(("orientations_complex", "orientations_total"),),
+    ),
+    Dataset(
+        name="communication_action", table="communication_action", label="Actions de communication",
+        key=("territory_code", "action_date", "title"), period="action_date", scope=("territory_code",),
+        sent_by="l'animation territoriale (actions locales) et le groupe communication du CPR",
+        territory_levels=("departement",), form=True,
+        headers={"territory_code": "Département"},
+        lists=(ListColumn("reach", "Publics atteints", "communication_reach", "action_id", "actor_type", "reached",
+                          help="paires type d'acteur=nombre de personnes atteintes, séparées par « | »"),),
+    ),
+    Dataset(
+        name="meeting", table="meeting", label="Réunions des instances",
+        key=("instance_code", "meeting_date", "kind"), period="meeting_date", scope=("instance_code",),
+        sent_by="le secrétariat du CPR (DIRECCTE) et l'animation territoriale de chaque CME",
+        territory_levels=("cme", "region"), form=True,
+    ),
+    Dataset(
+        name="meeting_attendance", table="meeting_attendance", label="Présences aux réunions",
+        key=("instance_code", "meeting_date", "kind", "institution_code"), period="meeting_date",
+        scope=("instance_code", "meeting_date", "kind"),
+        sent_by="le secrétariat du CPR et l'animation territoriale (feuilles d'émargement)",
+        lookup=Lookup("meeting_id", "meeting",
+                      (("instance_code", "instance_code"), ("meeting_date", "meeting_date"), ("kind", "kind")),
+                      "réunion"),
+        headers={"kind": "Type de réunion"}, form=True,
+        notes="Une ligne par réunion et institution. La réunion doit déjà exister (importez d'abord les réunions) ; "
+              "un fichier remplace les présences des réunions qu'il contient.",
+    ),
+    Dataset(
+        name="instance_output", table="instance_output", label="Productions des instances et groupes de travail",
+        key=("instance_code", "output_date", "title"), period="output_date", scope=("instance_code",),
+        sent_by="le secrétariat du CPR, les groupes de travail et l'animation territoriale",
+        territory_levels=("cme", "region"), form=True,
+    ),
+    Dataset(
+        name="diagnostic", table="diagnostic", label="Diagnostics territoriaux",
+        key=("territory_code", "kind", "start_date"), period="start_date", scope=("territory_code",),
+        sent_by="l'animation territoriale de chaque CME", territory_levels=("cme",), form=True,
+        headers={"territory_code": "CME", "kind": "Type de diagnostic"},
+        not_before=(("end_date", "start_date"),),
+    ),
+    Dataset(
+        name="frein", table="frein", label="Freins identifiés",
+        key=("territory_code", "identified_date", "label"), period="identified_date", scope=("territory_code",),
+        sent_by="l'animation territoriale de chaque CME", territory_levels=("cme",), form=True,
+        headers={"territory_code": "CME"}, exclude=("diagnostic_id",),
+    ),
+    Dataset(
+        name="plan_action", table="plan_action", label="Actions des plans territoriaux",
+        key=("plan_title", "title", "planned_start"), period="planned_start", scope=("territory_code",),
+        sent_by="l'animation territoriale de chaque CME", territory_levels=("cme",), form=True,
+        headers={"territory_code": "CME", "plan_title": "Plan d'actions"},
+        lookup=Lookup("plan_id", "action_plan", (("plan_title", "title"),), "plan d'actions"),
+        not_before=(("planned_end", "planned_start"), ("actual_end", "actual_start")),
+    ),
+    Dataset(
+        name="at_tool", table="at_tool", label="Outils de l'animation territoriale",
+        key=("territory_code", "created_date", "title"), period="created_date", scope=("territory_code",),
+        sent_by="l'animation territoriale de chaque CME", territory_levels=("cme",), form=True,
+        headers={"territory_code": "CME"},
+    ),
+    Dataset(
+        name="at_need", table="at_need", label="Besoins repérés par l'animation territoriale",
+        key=("territory_code", "identified_date", "nature"), period="identified_date", scope=("territory_code",),
+        sent_by="l'animation territoriale de chaque CME", territory_levels=("cme",), form=True,
+        headers={"territory_code": "CME"},
+        lists=(ListColumn("institutions", "Institutions concernées", "at_need_institution", "need_id",
+                          "institution_code", help="codes des institutions, séparés par « | »"),),
+        not_before=(("answered_date", "identified_date"),),
+    ),
+]
+
+DATASETS: dict[str, Dataset] = {d.name: d for d in DATASET_LIST}
