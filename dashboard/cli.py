@@ -57,15 +57,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=_positive_int, default=1, help="facteur d'échelle des données d'exemple (défaut 1)")
     p.add_argument("--force", action="store_true", help="vider la base avant de charger les données d'exemple")
 
-    p = sub.add_parser("coverage", help="couverture des indicateurs du référentiel par les données")
+    p = sub.add_parser("coverage", help="complétude : livraisons des partenaires et indicateurs calculables")
     p.add_argument("--json", action="store_true", help="sortie JSON")
+    p.add_argument("--livraisons", action="store_true",
+                   help="afficher aussi les livraisons partenaire × jeu × année")
 
     p = sub.add_parser("export", help="exporte toute la base : un CSV par table et un manifeste")
     p.add_argument("directory", metavar="DOSSIER")
 
-    p = sub.add_parser("import", help="recharge un export complet (dossier) ou un fichier CSV d'une table")
+    p = sub.add_parser("import", help="importe le fichier d'un partenaire (CSV ou XLSX, voir docs/formats.md) "
+                                      "ou recharge un export complet (dossier)")
     p.add_argument("path", metavar="CHEMIN")
-    p.add_argument("--dataset", help="table à alimenter (par défaut : le nom du fichier)")
+    p.add_argument("--dataset", metavar="JEU",
+                   help="jeu de données du fichier (par défaut : reconnu d'après les en-têtes)")
+    p.add_argument("--dry-run", action="store_true", help="vérifier et montrer les changements sans rien écrire")
+    p.add_argument("--partenaire", metavar="CODE",
+                   help="institution qui envoie le fichier (enregistre sa livraison pour la complétude)")
+    p.add_argument("--utilisateur", metavar="IDENTIFIANT",
+                   help="importer avec les droits de ce compte (ses territoires) ; par défaut : administrateur")
+
+    p = sub.add_parser("user", help="comptes : add, set, list")
+    usub = p.add_subparsers(dest="user_command", metavar="ACTION", parser_class=FrenchArgumentParser)
+    u = usub.add_parser("add", help="crée un compte (mot de passe demandé, ou lu sur l'entrée standard)")
+    u.add_argument("username", metavar="IDENTIFIANT")
+    u.add_argument("--role", required=True, choices=["lecteur", "animateur", "administrateur"])
+    u.add_argument("--territoire", action="append", default=[], metavar="CODE",
+                   help="territoire d'un animateur (CME38, 38…) ; répétable")
+    u.add_argument("--nom", help="nom affiché")
+    u.add_argument("--password-stdin", action="store_true", help="lire le mot de passe sur l'entrée standard")
+    u = usub.add_parser("set", help="modifie un compte")
+    u.add_argument("username", metavar="IDENTIFIANT")
+    u.add_argument("--role", choices=["lecteur", "animateur", "administrateur"])
+    u.add_argument("--territoire", action="append", metavar="CODE", help="remplace les territoires ; répétable")
+    u.add_argument("--mot-de-passe", action="store_true", help="changer le mot de passe (demandé)")
+    u.add_argument("--password-stdin", action="store_true", help="lire le nouveau mot de passe sur l'entrée standard")
+    state = u.add_mutually_exclusive_group()
+    state.add_argument("--desactiver", action="store_true", help="désactive le compte")
+    state.add_argument("--activer", action="store_true", help="réactive le compte")
+    usub.add_parser("list", help="liste les comptes")
 
     sub.add_parser("info", help="état de la base : schéma, données fictives, nombre de lignes")
 
@@ -166,29 +195,156 @@ def cmd_export(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from data_access.bundle import BundleError, import_bundle, import_table_file
-
     path = Path(args.path)
     if not path.exists():
         print(f"Erreur : {path} introuvable.", file=sys.stderr)
         return EXIT_USAGE
+    if path.is_dir():
+        return _import_bundle(args, path)
+    from data_access import intake
+    from data_access.datasets import DATASETS
+    from data_access.users import load_user
+
+    if args.dataset and args.dataset not in DATASETS:
+        print(f"Erreur : jeu de données inconnu « {args.dataset} ». Jeux possibles : {', '.join(DATASETS)}.",
+              file=sys.stderr)
+        return EXIT_USAGE
+    engine = _engine(args)
+    from .intake_context import context_kwargs
+
+    kwargs = context_kwargs()
+    who = f"cli:{_os_user()}"
+    if args.utilisateur:
+        user = load_user(engine, args.utilisateur)
+        if user is None:
+            print(f"Erreur : compte « {args.utilisateur} » inconnu ou désactivé.", file=sys.stderr)
+            return EXIT_USAGE
+        if not user.can_write:
+            print(f"Erreur : le compte « {user.username} » ({user.role_label}) ne peut pas importer.", file=sys.stderr)
+            return EXIT_DATA
+        kwargs["allowed_territories"] = user.allowed_territories()
+        who = user.username
+    if args.partenaire:
+        from data_access.queries import institutions
+
+        known = set(institutions(engine)["code"])
+        if args.partenaire not in known:
+            print(f"Erreur : institution « {args.partenaire} » inconnue.", file=sys.stderr)
+            return EXIT_USAGE
+    try:
+        validated = intake.validate_file(engine, path, args.dataset, **kwargs)
+    except intake.IntakeError as exc:
+        detect = any("impossible de savoir quel jeu" in p for p in exc.problems)
+        _print_refusal(exc.problems)
+        if not args.dry_run:
+            intake.record_rejection(engine, username=who, dataset=args.dataset or "?", file_name=path.name,
+                                    checksum=None, problems=exc.problems, institution=args.partenaire)
+        return EXIT_USAGE if detect else EXIT_DATA
+    ds = validated.dataset
+    print(f"{path.name} : {ds.label} ({ds.name}) — {validated.source}, "
+          f"{validated.read} ligne(s) lue(s).")
+    if validated.problems or not validated.rows:
+        messages = validated.messages() or [f"{path.name} : aucune ligne de données."]
+        _print_refusal(messages, count=len(validated.problems))
+        if not args.dry_run:
+            intake.record_rejection(engine, username=who, dataset=ds.name, file_name=path.name,
+                                    checksum=validated.checksum, problems=messages, institution=args.partenaire)
+        return EXIT_DATA
+    with engine.connect() as conn:
+        pv = intake.preview(conn, validated)
+    print("Changements :", pv.summary() + ".")
+    if not pv.by_year.empty:
+        print(pv.by_year.to_string(index=False))
+    for sentence in pv.replaced:
+        print(f"  - {sentence}")
+    if args.dry_run:
+        print("Vérification seulement (--dry-run) : rien n'a été écrit.")
+        return EXIT_OK
+    try:
+        outcome = intake.apply(engine, pv, username=who, institution=args.partenaire)
+    except intake.IntakeError as exc:
+        _print_refusal(exc.problems)
+        return EXIT_DATA
+    print(f"Import terminé : {outcome.summary()} (journal n° {outcome.journal_id}).")
+    if outcome.changed:
+        from .warm import warm_aggregates
+
+        warm_aggregates(engine)
+    return EXIT_OK
+
+
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in some containers
+        return "inconnu"
+
+
+def _print_refusal(problems: list[str], count: int | None = None) -> None:
+    n = count if count is not None else len(problems)
+    print(f"Import refusé, la base n'a pas été modifiée ({n} problème{'s' if n > 1 else ''}) :", file=sys.stderr)
+    for problem in problems:
+        print(f"  - {problem}", file=sys.stderr)
+
+
+def _import_bundle(args, path: Path) -> int:
+    from data_access.bundle import BundleError, import_bundle
+
     engine = _engine(args)
     try:
-        if path.is_dir():
-            counts = import_bundle(engine, path)
-            print(f"Export rechargé : {sum(counts.values())} lignes dans {len(counts)} tables.")
-        else:
-            n = import_table_file(engine, path, args.dataset)
-            print(f"{path.name} : {n} lignes importées.")
+        counts = import_bundle(engine, path)
     except BundleError as exc:
-        print("Import refusé, la base n'a pas été modifiée :", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  - {problem}", file=sys.stderr)
+        _print_refusal(exc.problems)
         return EXIT_DATA
+    print(f"Export rechargé : {sum(counts.values())} lignes dans {len(counts)} tables.")
     from .warm import warm_aggregates
 
     warm_aggregates(engine)
     return EXIT_OK
+
+
+def _read_password(args, prompt: str = "Mot de passe : ") -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass(prompt)
+    if getpass.getpass("Confirmez : ") != first:
+        raise SystemExit("Erreur : les deux saisies diffèrent.")
+    return first
+
+
+def cmd_user(args) -> int:
+    from data_access.users import AccountError, add_user, list_users, update_user
+
+    if not args.user_command:
+        print("Erreur : précisez une action (add, set, list).", file=sys.stderr)
+        return EXIT_USAGE
+    engine = _engine(args)
+    try:
+        if args.user_command == "list":
+            frame = list_users(engine)
+            print(frame.drop(columns=["Créé le"]).to_string(index=False) if not frame.empty else "Aucun compte.")
+            return EXIT_OK
+        if args.user_command == "add":
+            user = add_user(engine, args.username, _read_password(args), role=args.role, display_name=args.nom,
+                            territories=args.territoire)
+            terr = f", territoires {', '.join(sorted(user.territories))}" if user.territories else ""
+            print(f"Compte « {user.username} » créé ({user.role_label}{terr}).")
+            return EXIT_OK
+        password = _read_password(args, "Nouveau mot de passe : ") if (args.mot_de_passe or args.password_stdin) \
+            else None
+        active = False if args.desactiver else (True if args.activer else None)
+        update_user(engine, args.username, role=args.role, territories=args.territoire, password=password,
+                    active=active)
+        print(f"Compte « {args.username} » modifié.")
+        return EXIT_OK
+    except AccountError as exc:
+        for problem in exc.problems:
+            print(f"Erreur : {problem}", file=sys.stderr)
+        return EXIT_DATA
 
 
 def cmd_info(args) -> int:
@@ -298,7 +454,7 @@ def cmd_load(args) -> int:
 COMMANDS = {
     "init": cmd_init, "coverage": cmd_coverage, "export": cmd_export,
     "import": cmd_import, "info": cmd_info, "bilan": cmd_bilan, "bench": cmd_bench,
-    "load": cmd_load,
+    "load": cmd_load, "user": cmd_user,
 }
 
 

@@ -1839,6 +1839,32 @@ def _store_meta(scale: int, seed: int) -> pd.DataFrame:
                                  {"key": "sample_seed", "value": str(seed)}])
 
 
+# Demo accounts of the sample store (documented in the README; fictitious store only).
+DEMO_ACCOUNTS = (
+    # username, display name, role, password, territories
+    ("admin", "Administratrice (démo)", "administrateur", "admin-demo-2026", ()),
+    ("animateur38", "Animateur Isère (démo)", "animateur", "animateur-demo-38", ("CME38",)),
+    ("animateur69", "Animatrice Rhône (démo)", "animateur", "animateur-demo-69", ("CME69",)),
+    ("lecteur", "Lecteur CPR (démo)", "lecteur", "lecteur-demo-2026", ()),
+)
+
+
+def _accounts(seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Demo accounts, hashed with Argon2id and a salt derived from the seed (deterministic sample)."""
+    import hashlib
+
+    from data_access.users import _HASHER
+
+    accounts, territories = [], []
+    for username, name, role, password, terr in DEMO_ACCOUNTS:
+        salt = hashlib.sha256(f"{seed}:{username}".encode()).digest()[:16]
+        accounts.append({"username": username, "display_name": name, "role": role,
+                         "password_hash": _HASHER.hash(password, salt=salt), "active": True,
+                         "created_at": _utc(2016, 1, 4, 9, 0)})
+        territories += [{"username": username, "territory_code": t} for t in terr]
+    return _frame("user_account", accounts), _frame("user_territory", territories)
+
+
 # --------------------------------------------------------------------------------------
 # Public API
 # --------------------------------------------------------------------------------------
@@ -1884,6 +1910,8 @@ def build_sample_frames(scale: int = 1, seed: int = SAMPLE_SEED) -> dict[str, pd
     f["indicator_value"] = _indicator_values(seed)
     f["analysis_comment"] = _analysis_comments()
     f["data_delivery"] = _data_deliveries(seed, f)
+    f["user_account"], f["user_territory"] = _accounts(seed)
+    f["journal_entry"] = _frame("journal_entry", [])
     tables = tables_in_dependency_order()  # derived tables (aggregate cache) get no sample rows
     missing = {t.name for t in tables} - set(f)
     if missing:  # pragma: no cover - guards against a new table without sample rows
@@ -1916,4 +1944,4 @@ def load_sample(engine, scale: int = 1, seed: int = SAMPLE_SEED) -> dict[str, in
     return counts
 
 
-__all__ = ["SAMPLE_SEED", "YEARS", "build_sample_frames", "load_sample"]
+__all__ = ["DEMO_ACCOUNTS", "SAMPLE_SEED", "YEARS", "build_sample_frames", "load_sample"]

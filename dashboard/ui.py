@@ -70,6 +70,12 @@ def sidebar_filters() -> Filters:
     return Filters(int(first), int(last), territory or REGION, institution or ALL_INSTITUTIONS)
 
 
+def default_filters() -> Filters:
+    """The whole region over the whole period (no widgets: the sign-in page of a closed dashboard)."""
+    years = reference_data(data_version())["years"] or [2016]
+    return Filters(int(years[0]), int(years[-1]), REGION, ALL_INSTITUTIONS)
+
+
 def current_filters() -> Filters:
     """The filters the entry script read; every page starts with this call.
 

@@ -376,6 +376,7 @@ class Validated:
     checksum: str = ""
     source: str = ""                   # "CSV UTF-8, séparateur point-virgule"…
     notes: list[str] = field(default_factory=list)
+    read: int = 0                      # data lines read from the file
 
     @property
     def ok(self) -> bool:
@@ -476,7 +477,7 @@ def validate(ds: Dataset, raw: RawTable, ctx: Context, *, checksum: str = "") ->
             key_lines[key] = line
             rows.append(rec)
             lines.append(line)
-    return Validated(ds, fname, rows, lines, problems, checksum, raw.describe(), raw.notes)
+    return Validated(ds, fname, rows, lines, problems, checksum, raw.describe(), raw.notes, len(raw.rows))
 
 
 def _show(v) -> str:

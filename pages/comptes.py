@@ -1,0 +1,8 @@
+import streamlit as st
+
+from dashboard import ui
+
+ui.current_filters()
+st.title("comptes")
+ui.sample_banner()
+st.info("En construction.")
