@@ -76,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--utilisateur", metavar="IDENTIFIANT",
                    help="importer avec les droits de ce compte (ses territoires) ; par défaut : administrateur")
 
+    p = sub.add_parser("formats", help="documentation des formats d'import (docs/formats.md) et fichiers d'exemple")
+    p.add_argument("--write", action="store_true",
+                   help="réécrire docs/formats.md et sample_data/examples/ depuis la base d'exemple")
+
     p = sub.add_parser("user", help="comptes : add, set, list")
     usub = p.add_subparsers(dest="user_command", metavar="ACTION", parser_class=FrenchArgumentParser)
     u = usub.add_parser("add", help="crée un compte (mot de passe demandé, ou lu sur l'entrée standard)")
@@ -316,6 +320,18 @@ def _read_password(args, prompt: str = "Mot de passe : ") -> str:
     return first
 
 
+def cmd_formats(args) -> int:
+    from . import formats_doc
+
+    if not args.write:
+        print(formats_doc.partner_formats_markdown())
+        return EXIT_OK
+    engine = _engine(args, auto_sample=True)
+    for path in formats_doc.write(engine):
+        print(f"écrit : {path.relative_to(formats_doc.ROOT)}")
+    return EXIT_OK
+
+
 def cmd_user(args) -> int:
     from data_access.users import AccountError, add_user, list_users, update_user
 
@@ -454,7 +470,7 @@ def cmd_load(args) -> int:
 COMMANDS = {
     "init": cmd_init, "coverage": cmd_coverage, "export": cmd_export,
     "import": cmd_import, "info": cmd_info, "bilan": cmd_bilan, "bench": cmd_bench,
-    "load": cmd_load, "user": cmd_user,
+    "load": cmd_load, "user": cmd_user, "formats": cmd_formats,
 }
 
 

@@ -1,9 +1,9 @@
 """Analysis comments in the pages: a dialog to read, write, edit and delete the comments
 of one indicator (or question, or whole bilan), territory and year.
 
-Until sign-in exists (data-intake issue), anyone may write; the author types their
-name, remembered for the session. Comments are read fresh on every run (they are not
-part of the cached aggregates).
+Reading is open; writing needs a signed-in animateur of the territory or an administrator
+(checked again by the data layer), and the comment is signed with the account's name.
+Comments are read fresh on every run (they are not part of the cached aggregates).
 """
 
 from __future__ import annotations
@@ -13,13 +13,10 @@ import streamlit as st
 
 from data_access import comments as store
 
-from . import ui
+from . import auth, ui
 from .bilan import comment_targets
 from .formatting import fmt_date
 from .referentiel import load_referentiel
-
-AUTHOR_KEY = "comment_author"
-
 
 def valid_targets() -> list[str]:
     return comment_targets(load_referentiel())
@@ -50,11 +47,12 @@ def comment_dialog(target: str, target_label: str, territory: str, territory_lab
     if existing.empty:
         st.caption(f"Aucun commentaire sur {years[0]}-{years[-1]}." if len(years) > 1
                    else f"Aucun commentaire pour {years[0]}.")
+    user = auth.current_user()
+    writer = user is not None and user.may_write(territory)
     for row in existing.sort_values(["year", "updated_at"], ascending=[False, True]).itertuples():
         with comment_card(row.text, comment_caption(row)):
-            if st.toggle("Modifier ou supprimer", key=f"cdlg_edit_{row.id}"):
+            if writer and st.toggle("Modifier ou supprimer", key=f"cdlg_edit_{row.id}"):
                 with st.form(f"cdlg_form_{row.id}"):
-                    author = st.text_input("Auteur", value=row.author, max_chars=store.MAX_AUTHOR)
                     text = st.text_area("Commentaire", value=row.text, max_chars=store.MAX_TEXT)
                     c1, c2 = st.columns(2)
                     save = c1.form_submit_button("Enregistrer", type="primary")
@@ -62,33 +60,39 @@ def comment_dialog(target: str, target_label: str, territory: str, territory_lab
                 if save or remove:
                     try:
                         if remove:
-                            store.remove(ui.engine(), row.id)
+                            store.remove(ui.engine(), row.id, user=user)
                         else:
-                            store.edit(ui.engine(), row.id, author=author, text=text)
+                            store.edit(ui.engine(), row.id, text=text, user=user)
                     except store.CommentError as exc:
                         for problem in exc.problems:
                             st.error(problem)
                     else:
-                        st.session_state[AUTHOR_KEY] = author
                         st.rerun()
     st.markdown("**Nouveau commentaire**")
+    if not writer:
+        if user is None:
+            st.info("Connectez-vous (animateur du territoire ou administrateur) pour commenter.",
+                    icon=":material/lock:")
+            st.page_link(auth.SIGN_IN_PAGE, label="Se connecter", icon=":material/login:")
+        else:
+            st.info(f"Votre compte ({user.role_label}) ne permet pas de commenter pour {territory_label}.",
+                    icon=":material/lock:")
+        return
     with st.form(f"cdlg_new_{target}", clear_on_submit=False):
         year = st.selectbox("Année", years,
                             index=years.index(default_year) if default_year in years else len(years) - 1)
-        author = st.text_input("Auteur (nom, structure)", value=st.session_state.get(AUTHOR_KEY, ""),
-                               max_chars=store.MAX_AUTHOR)
+        st.caption(f"Signé : {user.display_name}")
         text = st.text_area("Commentaire", max_chars=store.MAX_TEXT,
                             placeholder="Votre analyse : ce qui explique la valeur, ce qui est prévu…")
         submitted = st.form_submit_button("Ajouter le commentaire", type="primary")
     if submitted:
         try:
-            store.add(ui.engine(), target=target, territory=territory, year=int(year), author=author, text=text,
-                      valid_targets=valid_targets())
+            store.add(ui.engine(), target=target, territory=territory, year=int(year), text=text,
+                      valid_targets=valid_targets(), user=user)
         except store.CommentError as exc:
             for problem in exc.problems:
                 st.error(problem)
         else:
-            st.session_state[AUTHOR_KEY] = author.strip()
             st.rerun()
 
 

@@ -88,9 +88,11 @@ def current_filters() -> Filters:
     """
     from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory or "filters" not in st.session_state:
-        PagesManager.uses_pages_directory = False
+    PagesManager.uses_pages_directory = False
+    if "filters" not in st.session_state:
         st.rerun()
+    # A session that already ran the entry script keeps its filters: rerunning here would drop
+    # the button and form triggers of this run (AppTest runs a switched-to page alone first).
     return st.session_state["filters"]
 
 

@@ -1,8 +1,11 @@
 """Analysis comments: written by animateurs for an indicator (or a question, or the whole
 bilan), a territory and a year; shown on the question pages and in the bilans.
 
-Every write validates first and runs in one transaction. Comments are not part of
-any aggregate, so they do not bump the data version: pages read them fresh.
+Writing needs a signed-in animateur (for the comment's territory) or administrator: every
+write function takes the :class:`~data_access.users.User` and checks it. The author is the
+account's display name. Every write validates first, runs in one transaction and is journaled.
+Comments are not part of any aggregate, so they do not bump the data version: pages read them
+fresh.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.engine import Engine
 
 from .db import table
+from .journal import record as journal_record
+from .users import User, WriteRefused, require_writer
 
 MAX_TEXT = 4000
 MAX_AUTHOR = 120
@@ -58,9 +63,25 @@ def validate(engine: Engine, *, target: str, territory: str, year: int, author: 
     return problems
 
 
-def add(engine: Engine, *, target: str, territory: str, year: int, author: str, text: str,
-        valid_targets: Iterable[str]) -> int:
-    """Write a new comment; returns its id. Raises :class:`CommentError`."""
+def _check(user: User | None, territory: str) -> None:
+    try:
+        require_writer(user, territory, "commenter")
+    except WriteRefused as exc:
+        raise CommentError([str(exc)]) from None
+
+
+def _journal(conn, user: User, outcome_action: str, comment_id: int, territory: str, target: str, year: int,
+             added=0, updated=0, removed=0) -> None:
+    journal_record(conn, username=user.username, action="commentaire", dataset="analysis_comment",
+                   territory_code=territory, added=added, updated=updated, removed=removed, outcome="applique",
+                   detail=f"Commentaire n° {comment_id} {outcome_action} : {target}, {territory}, {year}")
+
+
+def add(engine: Engine, *, target: str, territory: str, year: int, text: str, valid_targets: Iterable[str],
+        user: User | None) -> int:
+    """Write a new comment signed by ``user``; returns its id. Raises :class:`CommentError`."""
+    _check(user, territory)
+    author = user.display_name
     problems = validate(engine, target=target, territory=territory, year=year, author=author, text=text,
                         valid_targets=valid_targets)
     if problems:
@@ -71,30 +92,43 @@ def add(engine: Engine, *, target: str, territory: str, year: int, author: str, 
         result = conn.execute(insert(c).values(indicator_id=target, territory_code=territory, year=int(year),
                                                author=author.strip(), text=text.strip(), created_at=now,
                                                updated_at=now))
-        return int(result.inserted_primary_key[0])
+        comment_id = int(result.inserted_primary_key[0])
+        _journal(conn, user, "ajouté", comment_id, territory, target, year, added=1)
+        return comment_id
 
 
-def edit(engine: Engine, comment_id: int, *, author: str, text: str) -> None:
-    """Replace the text (and author) of a comment. Raises :class:`CommentError`."""
+def _existing(conn, comment_id: int):
+    c = table("analysis_comment")
+    row = conn.execute(select(c).where(c.c.id == int(comment_id))).mappings().first()
+    if row is None:
+        raise CommentError([f"Le commentaire n° {comment_id} n'existe plus."])
+    return row
+
+
+def edit(engine: Engine, comment_id: int, *, text: str, user: User | None) -> None:
+    """Replace the text of a comment (the editor becomes its author). Raises :class:`CommentError`."""
     c = table("analysis_comment")
     with engine.begin() as conn:
-        row = conn.execute(select(c).where(c.c.id == int(comment_id))).mappings().first()
-        if row is None:
-            raise CommentError([f"Le commentaire n° {comment_id} n'existe plus."])
+        row = _existing(conn, comment_id)
+        _check(user, row["territory_code"])
         problems = validate(engine, target=row["indicator_id"], territory=row["territory_code"], year=row["year"],
-                            author=author, text=text, valid_targets=[row["indicator_id"]])
+                            author=user.display_name, text=text, valid_targets=[row["indicator_id"]])
         if problems:
             raise CommentError(problems)
         conn.execute(update(c).where(c.c.id == int(comment_id)).values(
-            author=author.strip(), text=text.strip(), updated_at=_now()))
+            author=user.display_name, text=text.strip(), updated_at=_now()))
+        _journal(conn, user, "modifié", comment_id, row["territory_code"], row["indicator_id"], row["year"],
+                 updated=1)
 
 
-def remove(engine: Engine, comment_id: int) -> None:
+def remove(engine: Engine, comment_id: int, *, user: User | None) -> None:
     c = table("analysis_comment")
     with engine.begin() as conn:
-        deleted = conn.execute(delete(c).where(c.c.id == int(comment_id))).rowcount
-    if not deleted:
-        raise CommentError([f"Le commentaire n° {comment_id} n'existe plus."])
+        row = _existing(conn, comment_id)
+        _check(user, row["territory_code"])
+        conn.execute(delete(c).where(c.c.id == int(comment_id)))
+        _journal(conn, user, "supprimé", comment_id, row["territory_code"], row["indicator_id"], row["year"],
+                 removed=1)
 
 
 def for_territory(engine: Engine, territory: str, years: Iterable[int] | None = None,

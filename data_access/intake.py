@@ -577,7 +577,45 @@ def validate_file(engine: Engine, path_or_bytes, dataset: str | None = None, *, 
     if ctx is None:
         with engine.connect() as conn:
             ctx = load_context(conn, **ctx_kwargs)
-    return validate(DATASETS[dataset], raw, ctx, checksum=hashlib.sha256(data).hexdigest())
+    validated = validate(DATASETS[dataset], raw, ctx, checksum=hashlib.sha256(data).hexdigest())
+    if validated.ok:
+        with engine.connect() as conn:
+            validated.problems.extend(keys_stored_elsewhere(conn, validated))
+    return validated
+
+
+def keys_stored_elsewhere(conn: Connection, validated: Validated) -> list[Problem]:
+    """Rows whose natural key is already stored in a part of the store the file does not replace
+    (another year or scope: an ISE call reference of another département, a value of the same
+    indicator sent by another source…). The file could neither add them (the key is unique) nor
+    update them (that part is not the file's to replace)."""
+    ds = validated.dataset
+    tbl = ds.tbl
+    placed_by_key = set(ds.scope) | {ds.period} <= set(ds.key)
+    if placed_by_key or ds.lookup or not all(c in tbl.c for c in (*ds.key, *ds.scope, ds.period)):
+        return []
+    combos = {(_year_of(ds, r),) + tuple(r.get(s) for s in ds.scope) for r in validated.rows}
+    line_of = {tuple(r.get(k) for k in ds.key): line for r, line in zip(validated.rows, validated.lines)}
+    keys = list(line_of)
+    key_cols = [tbl.c[k] for k in ds.key]
+    others = [tbl.c[c] for c in dict.fromkeys((ds.period, *ds.scope)) if c not in ds.key]
+    problems = []
+    for i in range(0, len(keys), 400):
+        chunk = keys[i:i + 400]
+        cond = tuple_(*key_cols).in_(chunk) if len(key_cols) > 1 else key_cols[0].in_([k[0] for k in chunk])
+        for row in conn.execute(select(*key_cols, *others).where(cond)):
+            stored = {k: _norm_key(v) for k, v in row._mapping.items()}
+            combo = (_year_of(ds, stored),) + tuple(stored[s] for s in ds.scope)
+            if combo in combos:
+                continue  # replaced by the file: updated or removed as usual
+            key = tuple(stored[k] for k in ds.key)
+            shown = ", ".join(f"{ds.field(k).header} = {_show(v)}" for k, v in zip(ds.key, key))
+            where = ", ".join([str(combo[0])] + [f"{ds.field(s).header} {_show(v)}"
+                                                 for s, v in zip(ds.scope, combo[1:])])
+            problems.append(Problem(
+                validated.file_name, f"{shown} existe déjà en base pour {where}, que ce fichier ne remplace pas ; "
+                f"corrigez la ligne, ou envoyez-la avec les données de {where}", line_of.get(key)))
+    return sorted(problems, key=lambda p: p.line or 0)
 
 
 # --- preview (what the import would change) ------------------------------------------------------

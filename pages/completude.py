@@ -1,8 +1,4 @@
-import streamlit as st
-
-from dashboard import ui
+from dashboard import completeness_view, ui
 
 ui.current_filters()
-st.title("completude")
-ui.sample_banner()
-st.info("En construction.")
+completeness_view.render()

@@ -1,8 +1,4 @@
-import streamlit as st
-
-from dashboard import ui
+from dashboard import accounts_view, ui
 
 ui.current_filters()
-st.title("comptes")
-ui.sample_banner()
-st.info("En construction.")
+accounts_view.render()

@@ -1,8 +1,4 @@
-import streamlit as st
-
-from dashboard import ui
+from dashboard import import_view, ui
 
 ui.current_filters()
-st.title("import")
-ui.sample_banner()
-st.info("En construction.")
+import_view.render()

@@ -1,8 +1,4 @@
-import streamlit as st
-
-from dashboard import ui
+from dashboard import journal_view, ui
 
 ui.current_filters()
-st.title("journal")
-ui.sample_banner()
-st.info("En construction.")
+journal_view.render()

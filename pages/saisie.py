@@ -1,8 +1,5 @@
-import streamlit as st
+"""Saisie: one-record data entry for the datasets declared with a form (see dashboard.forms_view)."""
 
-from dashboard import ui
+from dashboard import forms_view
 
-ui.current_filters()
-st.title("saisie")
-ui.sample_banner()
-st.info("En construction.")
+forms_view.render()

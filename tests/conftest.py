@@ -216,3 +216,76 @@ def app_factory(monkeypatch):
 
     yield make
     get_settings.cache_clear()
+
+
+# --- writable copies of the sample -------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sample_template_url(new_database_url) -> str:
+    """A scale-1 sample store that only serves as the source of :func:`writable_sample_url` copies
+    (no test opens it, so that PostgreSQL can use it as a template database)."""
+    return fill_with_sample(new_database_url())
+
+
+@pytest.fixture(scope="session")
+def writable_sample_url(request, sample_template_url, tmp_path_factory):
+    """Factory of URLs of fresh, writable copies of the scale-1 sample: a copy of the SQLite file,
+    or on PostgreSQL a database created from the template (both take a fraction of a second,
+    where loading the sample takes seconds)."""
+    from sqlalchemy.engine import make_url
+
+    source = make_url(sample_template_url).database
+    if BACKEND == "postgresql":
+        server = request.getfixturevalue("pg_server")
+
+        def make() -> str:
+            name = "t_" + uuid.uuid4().hex[:12]
+            admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
+            admin.dispose()
+            return server.url(name)
+
+        return make
+
+    import sqlite3
+
+    def make() -> str:
+        target = tmp_path_factory.mktemp("store") / "store.sqlite3"
+        src, dst = sqlite3.connect(source), sqlite3.connect(target)
+        try:
+            src.backup(dst)
+        finally:
+            src.close()
+            dst.close()
+        return f"sqlite:///{target}"
+
+    return make
+
+
+AUDIT_TABLES = ("journal_entry", "login_attempt")
+
+
+def data_fingerprint(engine) -> dict[str, tuple[int, str]]:
+    """:func:`store_fingerprint` without the audit tables (the journal and the sign-in attempts),
+    which record refused writes on purpose."""
+    return {name: fp for name, fp in store_fingerprint(engine).items() if name not in AUDIT_TABLES}
+
+
+def journal_outcomes(engine) -> list[str]:
+    """Outcomes of the journal entries, oldest first (``applique``, ``sans_changement``, ``rejete``)."""
+    from data_access.db import table
+
+    tbl = table("journal_entry")
+    with engine.connect() as conn:
+        return [o for (o,) in conn.execute(select(tbl.c.outcome).order_by(tbl.c.id))]
+
+
+def dispose_cached_engine(url: str) -> None:
+    """Dispose the process-wide engine that ``get_engine`` (the CLI run in-process) keeps for ``url``."""
+    from data_access import db
+
+    engine = db._ENGINES.pop(db.normalise_url(url), None)
+    if engine is not None:
+        engine.dispose()

@@ -5,7 +5,8 @@ import pytest
 from dashboard.referentiel import load_referentiel
 
 PAGES = (["pages/home.py"] + [f"pages/{q.page}.py" for q in load_referentiel().questions]
-         + ["pages/comparaison.py", "pages/regions.py", "pages/bilan.py"])
+         + ["pages/comparaison.py", "pages/regions.py", "pages/bilan.py", "pages/completude.py", "pages/import.py",
+            "pages/saisie.py", "pages/journal.py", "pages/connexion.py"])
 
 
 @pytest.fixture

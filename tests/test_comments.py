@@ -8,6 +8,7 @@ from dashboard.indicators import Reference
 from dashboard.referentiel import load_referentiel
 from data_access import comments as store
 from data_access.db import make_engine, table
+from data_access.users import load_user
 from tests.conftest import fill_with_sample
 
 REF = load_referentiel()
@@ -27,6 +28,15 @@ def engine(store_url):
     eng.dispose()
 
 
+@pytest.fixture
+def loire(engine):
+    """An animateur of the Loire CME (demo accounts have CME38/CME69: add one for CME42)."""
+    from data_access.users import add_user
+
+    return load_user(engine, "anim42") or add_user(engine, "anim42", "animateur-loire-42", role="animateur",
+                                                   display_name="Animateur Loire", territories=["CME42"])
+
+
 def _count(engine) -> int:
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(table("analysis_comment"))).scalar_one()
@@ -37,45 +47,75 @@ def test_targets_are_indicators_questions_and_the_whole_bilan():
     assert len(TARGETS) == 1 + 6 + len(REF.indicators())
 
 
-def test_add_edit_delete(engine):
+def test_add_edit_delete_signed_and_journaled(engine, loire):
     before = _count(engine)
-    cid = store.add(engine, target="Q4.C3.I1", territory="CME42", year=2019, author=" Animateur Loire ",
+    cid = store.add(engine, target="Q4.C3.I1", territory="CME42", year=2019, user=loire,
                     text="  Hausse des CTME : besoin de qualification partagée.  ", valid_targets=TARGETS)
     row = store.for_territory(engine, "CME42", years=[2019], targets=["Q4.C3.I1"]).set_index("id").loc[cid]
     assert row["author"] == "Animateur Loire" and row["text"].startswith("Hausse des CTME")
     created = row["created_at"]
-    store.edit(engine, cid, author="Animatrice Loire", text="Texte revu.")
+    admin = load_user(engine, "admin")
+    store.edit(engine, cid, text="Texte revu.", user=admin)
     row = store.for_territory(engine, "CME42", years=[2019]).set_index("id").loc[cid]
-    assert (row["author"], row["text"]) == ("Animatrice Loire", "Texte revu.")
+    assert (row["author"], row["text"]) == (admin.display_name, "Texte revu.")
     assert row["updated_at"] >= created
     assert _count(engine) == before + 1
-    store.remove(engine, cid)
+    store.remove(engine, cid, user=loire)
     assert _count(engine) == before
     with pytest.raises(store.CommentError, match="n'existe plus"):
-        store.remove(engine, cid)
+        store.remove(engine, cid, user=loire)
+    with engine.connect() as conn:
+        j = table("journal_entry")
+        actions = conn.execute(select(j.c.username, j.c.rows_added, j.c.rows_updated, j.c.rows_removed)
+                               .where(j.c.dataset == "analysis_comment").order_by(j.c.id)).all()
+    assert [tuple(a) for a in actions[-3:]] == [("anim42", 1, 0, 0), ("admin", 0, 1, 0), ("anim42", 0, 0, 1)]
+
+
+def test_who_may_comment(engine, loire):
+    before = _count(engine)
+    anim38, reader = load_user(engine, "animateur38"), load_user(engine, "lecteur")
+    for user, territory, words in ((None, "CME42", "Connectez-vous"), (reader, "CME42", "permet de lire"),
+                                   (anim38, "CME69", "CME69"), (anim38, "69", "69"), (loire, "R82", "R82")):
+        with pytest.raises(store.CommentError, match=words):
+            store.add(engine, target="Q4", territory=territory, year=2019, text="x", valid_targets=TARGETS,
+                      user=user)
+    # the animateur of 38 writes for the CME and for the département it covers
+    cid = store.add(engine, target="Q4", territory="38", year=2019, text="Isère", valid_targets=TARGETS,
+                    user=anim38)
+    # but cannot edit or delete a comment of the Loire, even by its id
+    other = store.add(engine, target="Q4", territory="CME42", year=2019, text="Loire", valid_targets=TARGETS,
+                      user=loire)
+    with pytest.raises(store.CommentError, match="CME42"):
+        store.edit(engine, other, text="piraté", user=anim38)
+    with pytest.raises(store.CommentError, match="CME42"):
+        store.remove(engine, other, user=anim38)
+    store.remove(engine, cid, user=anim38)
+    store.remove(engine, other, user=loire)
+    assert _count(engine) == before
 
 
 def test_invalid_comments_are_refused_with_every_problem_and_nothing_written(engine):
     before = _count(engine)
+    admin = load_user(engine, "admin")
     with pytest.raises(store.CommentError) as err:
-        store.add(engine, target="Q9.C1.I1", territory="CME99", year=2031, author="", text="   ",
-                  valid_targets=TARGETS)
+        store.add(engine, target="Q9.C1.I1", territory="CME99", year=2031, text="   ", valid_targets=TARGETS,
+                  user=admin)
     problems = err.value.problems
-    assert len(problems) == 5
+    assert len(problems) == 4
     assert any("Q9.C1.I1" in p for p in problems) and any("CME99" in p for p in problems)
-    assert any("2031" in p for p in problems) and any("auteur" in p for p in problems)
+    assert any("2031" in p for p in problems)
     assert any("vide" in p for p in problems)
     with pytest.raises(store.CommentError, match="dépasse 4000 caractères"):
-        store.add(engine, target="Q4", territory="CME42", year=2019, author="A", text="x" * 4001,
-                  valid_targets=TARGETS)
+        store.add(engine, target="Q4", territory="CME42", year=2019, text="x" * 4001, valid_targets=TARGETS,
+                  user=admin)
     assert _count(engine) == before
 
 
-def test_a_comment_shows_in_the_bilan_of_its_territory_only(engine):
+def test_a_comment_shows_in_the_bilan_of_its_territory_only(engine, loire):
     ref = Reference.from_engine(engine)
-    store.add(engine, target="Q4", territory="CME42", year=2019, author="Animateur Loire",
+    store.add(engine, target="Q4", territory="CME42", year=2019, user=loire,
               text="Lecture de la question 4 pour la Loire.", valid_targets=TARGETS)
-    store.add(engine, target="BILAN", territory="CME42", year=2019, author="Animateur Loire",
+    store.add(engine, target="BILAN", territory="CME42", year=2019, user=loire,
               text="Une année de consolidation.", valid_targets=TARGETS)
     loire = build_bilan(engine, REF, ref, "CME42", 2019)
     q4 = next(s for s in loire.sections if s.question.id == "Q4")

@@ -208,17 +208,34 @@ def writable_app(sample_url, tmp_path):
     _stop(proc)
 
 
-def test_writing_a_comment_in_the_bilan(writable_app, page):
+def _sign_in(page, base: str, username: str, password: str):
+    """Sign in on /connexion; the session lives in this tab, so navigate with the app's links afterwards."""
+    page.goto(f"{base}/connexion")
+    _settle(page, "Se connecter")
+    page.get_by_label("Identifiant").fill(username)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    _settle(page, "Vous êtes connecté")
+
+
+def test_writing_a_comment_in_the_bilan_needs_and_signs_with_an_account(writable_app, page):
     page.goto(f"{writable_app}/bilan?cme=CME42&annee=2019")
     _settle(page, "Bilan 2019 · CME Loire")
     page.get_by_role("button", name="Commenter la question 4").click()
     dialog = page.get_by_role("dialog")
-    dialog.get_by_label("Auteur (nom, structure)").fill("Animateur Loire")
+    dialog.get_by_text("Connectez-vous").wait_for(timeout=30_000)
+    assert dialog.get_by_role("button", name="Ajouter le commentaire").count() == 0
+    page.keyboard.press("Escape")
+    _sign_in(page, writable_app, "admin", "admin-demo-2026")
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Bilan annuel d'un CME").click()
+    _settle(page, "Commenter la question 4")
+    page.get_by_role("button", name="Commenter la question 4").click()
+    dialog = page.get_by_role("dialog")
     dialog.get_by_label("Commentaire").fill("Les CTME progressent : qualification partagée des situations.")
     dialog.get_by_role("button", name="Ajouter le commentaire").click()
     page.get_by_role("dialog").wait_for(state="detached", timeout=60_000)
     _settle(page, "Les CTME progressent : qualification partagée des situations.")
-    assert page.get_by_text("Animateur Loire · CME Loire").first.is_visible()
+    assert page.get_by_text("Administratrice (démo)").first.is_visible()
     _no_error_box(page)
     page.screenshot(path=str(ARTIFACTS / "bilan-commentaire.png"), full_page=False)
 

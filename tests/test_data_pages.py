@@ -1,0 +1,95 @@
+"""The data pages with AppTest: sign-in, completeness, import (without a file), journal, accounts."""
+
+import pytest
+
+from tests.conftest import fill_with_sample
+
+
+@pytest.fixture(scope="module")
+def store_url(new_database_url):
+    """A sample store these tests may write to (sign-in attempts, journal)."""
+    return fill_with_sample(new_database_url())
+
+
+def _open(app_factory, url, page, user=None):
+    at = app_factory(url)
+    if user:
+        at.session_state["auth_username"] = user
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _texts(at):
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
+    parts += [e.value for e in at.error] + [s.value for s in at.success] + [t.value for t in at.title]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_sign_in_with_a_demo_account_and_a_wrong_password(app_factory, store_url):
+    at = _open(app_factory, store_url, "pages/connexion.py")
+    at.text_input(key="signin_username").set_value("animateur38")
+    at.text_input(key="signin_password").set_value("mauvais-mot-de-passe")
+    at.get("form_submit_button")[0].click()
+    at.run()
+    assert "Identifiant ou mot de passe incorrect." in _texts(at)
+    assert "auth_username" not in at.session_state
+    at.text_input(key="signin_username").set_value("animateur38")
+    at.text_input(key="signin_password").set_value("animateur-demo-38")
+    at.get("form_submit_button")[0].click()
+    at.run()
+    assert not at.exception
+    assert at.session_state["auth_username"] == "animateur38"
+    assert "Vous êtes connecté" in _texts(at)
+    assert "Animateur Isère (démo)" in "\n".join(m.value for m in at.sidebar.markdown)
+
+
+def test_completeness_page(app_factory, store_url):
+    at = _open(app_factory, store_url, "pages/completude.py")
+    labels = {m.label: m.value for m in at.metric}
+    assert int(labels["Livraisons manquantes"]) >= 1  # the sample's late partner misses 2020
+    assert int(labels["Dont en retard"]) >= 1
+    assert len(at.tabs) == 3
+    assert len(at.get("plotly_chart")) >= 1
+
+
+def test_import_page_needs_a_writer(app_factory, store_url):
+    at = _open(app_factory, store_url, "pages/import.py")
+    assert "Connectez-vous pour importer des fichiers" in _texts(at)
+    assert not at.get("file_uploader")
+    at = _open(app_factory, store_url, "pages/import.py", user="lecteur")
+    assert "permet de lire" in _texts(at)
+    at = _open(app_factory, store_url, "pages/import.py", user="animateur38")
+    assert at.get("file_uploader")
+
+
+def test_journal_needs_an_account_and_lists_writes(app_factory, store_url):
+    at = _open(app_factory, store_url, "pages/journal.py")
+    assert "connectez-vous pour le consulter" in _texts(at)
+    assert not at.dataframe
+    from data_access import comments
+    from data_access.db import make_engine
+    from data_access.users import load_user
+    from dashboard.bilan import comment_targets
+    from dashboard.referentiel import load_referentiel
+
+    eng = make_engine(store_url)
+    comments.add(eng, target="Q4", territory="CME38", year=2019, text="Lecture 2019.", user=load_user(eng, "animateur38"),
+                 valid_targets=comment_targets(load_referentiel()))
+    eng.dispose()
+    at = _open(app_factory, store_url, "pages/journal.py", user="admin")
+    frame = at.dataframe[0].value
+    assert "animateur38" in set(frame["Utilisateur"]) and "Commentaire" in set(frame["Action"])
+
+
+def test_accounts_page_is_for_administrators(app_factory, store_url):
+    at = app_factory(store_url)
+    at.session_state["auth_username"] = "animateur38"
+    at.run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/comptes.py")  # not even in the navigation of a non-administrator
+    at = _open(app_factory, store_url, "pages/comptes.py", user="admin")
+    names = set(at.dataframe[0].value["Identifiant"])
+    assert {"admin", "animateur38", "animateur69", "lecteur"} <= names
