@@ -161,12 +161,23 @@ def _empty_store(engine) -> None:
 
 
 def cmd_coverage(args) -> int:
+    import pandas as pd
+
     from .coverage import indicator_coverage
 
     engine = _engine(args)
     cov = indicator_coverage(engine)
+    from . import completeness
+
+    deliveries = completeness.deliveries(engine)
     if args.json:
         payload = {
+            "deliveries": [
+                {"institution": r.institution_code, "dataset": r.dataset, "year": int(r.year),
+                 "expected": r.expected_date.isoformat(),
+                 "received": r.received_date.isoformat() if r.received_date is not None and not pd.isna(r.received_date)
+                 else None, "rows": int(r.rows), "status": r.status}
+                for r in deliveries.itertuples()],
             "indicators": [c.as_dict() for c in cov],
             "summary": {
                 "indicators": len(cov),
@@ -185,6 +196,12 @@ def cmd_coverage(args) -> int:
                   f"{len(c.territories):>2} territoires  affichable : {mark}")
         shown = sum(1 for c in cov if c.showable)
         print(f"\n{shown} indicateurs affichables sur {len(cov)}.")
+        if not deliveries.empty:
+            counts = deliveries["status"].value_counts()
+            print(f"Livraisons des partenaires : {int(counts.get('reçue', 0))} reçues, "
+                  f"{int(counts.get('reçue en retard', 0))} en retard, {int(counts.get('manquante', 0))} manquantes.")
+            if args.livraisons:
+                print(completeness.deliveries_matrix(deliveries).to_string(index=False))
     return EXIT_OK if all(c.showable for c in cov) else EXIT_DATA
 
 
