@@ -45,6 +45,7 @@ GEN_KEY = f"{PREFIX}_gen"
 FIRST_DAY = dt.date(2000, 1, 1)   # the importer refuses earlier dates
 CHOOSE = "Choisir…"
 TEXT_AREA_FROM = 200               # longer texts get a text area
+REQUIRED_NOTE = "Les champs marqués d'un astérisque (\\*) sont obligatoires."
 
 
 def form_datasets() -> list[Dataset]:
@@ -117,7 +118,7 @@ class Choices:
     def short(self, f: FieldSpec) -> dict[str, str]:
         """Code → French name, for the tables (without the code the selection lists add)."""
         if f.kind == "institution" or (f.kind == "list" and self.labels(f) is self.institutions):
-            return self.names["institution"]
+            return self.names.get("institution", self.institutions)
         if f.name in self.names:
             return self.names[f.name]
         return self.labels(f)
@@ -221,14 +222,18 @@ def show_value(f: FieldSpec, value, choices: Choices) -> str:
     return str(value)
 
 
-def display_frame(ds: Dataset, frame: pd.DataFrame, choices: Choices) -> tuple[pd.DataFrame, dict]:
-    """The records under French headers, with the column configuration of ``st.dataframe``."""
+def display_frame(ds: Dataset, frame: pd.DataFrame, choices: Choices,
+                  hide: tuple[str, ...] = ()) -> tuple[pd.DataFrame, dict]:
+    """The records under French headers (without the fields ``hide``), with the column
+    configuration of ``st.dataframe``."""
     out: dict[str, list] = {}
     config: dict = {}
     if "id" in frame:
         out["N°"] = [int(v) for v in frame["id"]]
         config["N°"] = st.column_config.NumberColumn("N°", format="%d", width="small")
     for f in ds.fields:
+        if f.name in hide:
+            continue
         values = frame[f.name].tolist() if f.name in frame else []
         if f.kind == "date":
             out[f.header] = [_as_date(v) for v in values]
@@ -239,6 +244,12 @@ def display_frame(ds: Dataset, frame: pd.DataFrame, choices: Choices) -> tuple[p
         elif f.kind == "bool":
             out[f.header] = [None if _missing(v) else bool(v) for v in values]
             config[f.header] = st.column_config.CheckboxColumn(f.header)
+        elif f.kind == "list":
+            names = choices.short(f)
+            out[f.header] = [[f"{names.get(i[0], i[0])} : {fmt_number(i[1])}" if isinstance(i, tuple)
+                              else names.get(i, i) for i in (v if isinstance(v, (tuple, list)) else ())]
+                             for v in values]
+            config[f.header] = st.column_config.ListColumn(f.header, width="large")
         else:
             out[f.header] = [show_value(f, v, choices) for v in values]
     return pd.DataFrame(out), config
@@ -292,8 +303,7 @@ def field_widget(f: FieldSpec, value, key: str, choices: Choices, today: dt.date
                              format="DD/MM/YYYY", key=key)
     if k in ("int", "year"):
         current = None if _missing(value) else int(value)
-        return st.number_input(label, min_value=0, step=1, value=current, key=key, placeholder="0",
-                               format="%d")
+        return st.number_input(label, min_value=0, step=1, value=current, key=key, format="%d")
     if k == "float":
         current = None if _missing(value) else float(value)
         return st.number_input(label, value=current, key=key, format="%.1f")
@@ -318,8 +328,9 @@ def _list_widget(f: FieldSpec, value, key: str, choices: Choices) -> tuple:
     labels = choices.labels(f)
     current = tuple(value) if isinstance(value, (tuple, list)) else ()
     if f.list_spec.value is None:
+        names = choices.short(f)  # the chips show names only
         picked = st.multiselect(field_label(f), list(labels), default=[c for c in current if c in labels],
-                                key=key, placeholder=CHOOSE, format_func=lambda c, labels=labels: labels.get(c, c))
+                                key=key, placeholder=CHOOSE, format_func=lambda c, names=names: names.get(c, c))
         return tuple(picked)
     # code=number pairs: one whole number per code, 0 for a code not concerned
     numbers = dict(current)
@@ -408,7 +419,7 @@ def add_form(ds: Dataset, user: User, choices: Choices, today: dt.date) -> None:
     values0 = {f.name: _default_value(ds, f, choices) for f in ds.fields}
     with st.form(f"{prefix}_form", border=True, enter_to_submit=False):
         values = form_fields(ds, values0, prefix, choices, today)
-        st.caption("* champ obligatoire")
+        st.caption(REQUIRED_NOTE)
         submitted = st.form_submit_button("Ajouter", type="primary", icon=":material/add:", key=f"{prefix}_submit")
     if submitted:
         problems = consistency_problems(ds, values, choices)
@@ -439,7 +450,7 @@ def edit_form(ds: Dataset, user: User, frame: pd.DataFrame, choices: Choices, to
     prefix = f"{PREFIX}_edit_{ds.name}_{record_id}_{gen}"
     with st.form(f"{prefix}_form", border=True, enter_to_submit=False):
         values = form_fields(ds, stored, prefix, choices, today)
-        st.caption("* champ obligatoire")
+        st.caption(REQUIRED_NOTE)
         submitted = st.form_submit_button("Enregistrer les modifications", type="primary", icon=":material/save:",
                                           key=f"{prefix}_submit")
     if submitted:
@@ -466,6 +477,9 @@ def scope_editor(ds: Dataset, user: User, choices: Choices, territory: str, ref:
     saved with ``save_rows``: the parent's rows are replaced by those kept. A row is kept when one
     of its values is set (an institution expected, present or with participants)."""
     parent = parent_dataset(ds)
+    if parent is None:
+        st.info("Pas de formulaire pour ces données : importez-les par fichier.", icon=":material/info:")
+        return
     parents = records.list_records(ui.engine(), parent.name, territories=[territory])
     if parents.empty:
         st.info(f"Aucune {ds.lookup.label} enregistrée pour ce territoire : ajoutez-la d'abord.",
@@ -605,7 +619,8 @@ def render() -> None:
     if frame.empty:
         st.info("Aucun enregistrement pour ce territoire.", icon=":material/info:")
     else:
-        shown, config = display_frame(ds, frame, choices)
+        # the table is the chosen territory's: its column would repeat the title
+        shown, config = display_frame(ds, frame, choices, hide=("territory_code",))
         st.caption(f"{fmt_number(len(frame))} enregistrement(s), les plus récents d'abord.")
         st.dataframe(shown, column_config=config, hide_index=True, width="stretch", height=min(400, 38 + 35 *
                                                                                             len(shown)))
@@ -620,7 +635,9 @@ def render() -> None:
         scope_editor(ds, writer, choices, territory, ref)
         return
     children = [d for d in datasets if parent_dataset(d) is ds and not has_id(d)]
-    tabs = st.tabs(["Ajouter", "Modifier ou supprimer", *(d.label for d in children)])
+    # stateful tabs: the tab in use stays open after a write (which reruns the page)
+    tabs = st.tabs(["Ajouter", "Modifier ou supprimer", *(d.label for d in children)], key=f"{PREFIX}_tab_{ds.name}",
+                   on_change="rerun")
     with tabs[0]:
         add_form(ds, writer, choices, today)
     with tabs[1]:

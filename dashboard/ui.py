@@ -88,11 +88,18 @@ def current_filters() -> Filters:
     """
     from streamlit.runtime.pages_manager import PagesManager
 
+    alone = PagesManager.uses_pages_directory
     PagesManager.uses_pages_directory = False
     if "filters" not in st.session_state:
         st.rerun()
-    # A session that already ran the entry script keeps its filters: rerunning here would drop
-    # the button and form triggers of this run (AppTest runs a switched-to page alone first).
+    if alone:
+        # The page runs without the entry script in a session that already ran it (AppTest's
+        # switch_page does this): draw the shell's sidebar here rather than rerunning, which would
+        # drop the button and form triggers of this run.
+        from . import auth
+
+        st.session_state["filters"] = sidebar_filters()
+        auth.sidebar_account()
     return st.session_state["filters"]
 
 

@@ -272,9 +272,11 @@ def fields_of(name: str) -> list[FieldSpec]:
 
 def normalise_header(text: str) -> str:
     """Header comparison key: no accents, lower case, single spaces, no punctuation around words."""
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
-    text = re.sub(r"[\s_\-'’.()/]+", " ", text.lower())
-    return text.strip()
+    # Separators first: the ASCII folding below would drop a typographic apostrophe (’, as Excel's
+    # autocorrect writes it) and glue "l’appel" into "lappel".
+    text = re.sub(r"[\s_\-'’‘ʼ.()/]+", " ", str(text))
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"\s+", " ", text.lower()).strip()
 
 
 def header_index(ds: Dataset) -> dict[str, str]:

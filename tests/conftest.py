@@ -222,10 +222,13 @@ def app_factory(monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def sample_template_url(new_database_url) -> str:
-    """A scale-1 sample store that only serves as the source of :func:`writable_sample_url` copies
-    (no test opens it, so that PostgreSQL can use it as a template database)."""
-    return fill_with_sample(new_database_url())
+def sample_template_url(request, new_database_url) -> str:
+    """The scale-1 sample that :func:`writable_sample_url` copies. On SQLite, the shared
+    ``sample_url`` store (copying only reads it); on PostgreSQL, a store of its own that no test
+    opens, as a template database must have no other session."""
+    if BACKEND == "postgresql":
+        return fill_with_sample(new_database_url())
+    return request.getfixturevalue("sample_url")
 
 
 @pytest.fixture(scope="session")

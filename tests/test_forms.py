@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
+from dashboard import forms_view
 from data_access import records
 from data_access.datasets import DATASETS
 from data_access.db import make_engine, table
 from data_access.users import load_user
 from data_access.vocabulary import VOCABULARIES
-from dashboard import forms_view
 from tests.conftest import fill_with_sample
 
 PAGE = "pages/saisie.py"
@@ -148,13 +148,14 @@ def test_add_a_ctme_session(app_factory, store_url, engine):
     assert not at.exception, at.exception
     assert not at.error, _texts(at.error)
     assert "Séances de CTME : enregistrement ajouté — CME Isère · 15/06/2020" in _texts(at.success)
-    [(new_id, day, cases)] = _sessions(engine, day=NEW_DATE)
+    [(new_id, _day, cases)] = _sessions(engine, day=NEW_DATE)
     assert cases == 3
     assert records.record_values(engine, "ctme_session", new_id)["participants"] == ("AT-CME38", "SAMETH38")
     shown = at.dataframe[0].value
     row = shown.loc[shown["N°"] == new_id].iloc[0]
-    assert row["Situations examinées"] == 3 and row["CME"] == "CME Isère"
-    assert row["Institutions participantes"] == "Animation territoriale Isère, SAMETH de l'Isère"
+    assert row["Situations examinées"] == 3 and row["Date de la séance"] == NEW_DATE
+    assert "CME" not in shown.columns                   # the territory is the table's title
+    assert list(row["Institutions participantes"]) == ["Animation territoriale Isère", "SAMETH de l'Isère"]
     # the form is empty again, ready for the next record
     assert _widget(at.date_input, "Date de la séance *").value is None
 
@@ -196,7 +197,7 @@ def test_edit_then_delete_a_record(app_factory, store_url, engine):
     before = _count(engine)
     at = _open(app_factory, store_url, user="animateur38")
     pick = _widget(at.selectbox, "Enregistrement")
-    assert "CME Isère · 07/03/2019 (n° %d)" % rid in pick.options
+    assert f"CME Isère · 07/03/2019 (n° {rid})" in pick.options
     pick.set_value(rid)
     at.run()
     # the edit form is prefilled from the stored record

@@ -20,15 +20,22 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from sqlalchemy import text
 
+from dashboard.intake_context import context_kwargs
 from data_access import intake
-from data_access.datasets import DATASETS, normalise_header
 from data_access.dataset_files import dataset_frame, to_csv_bytes, to_xlsx_bytes
+from data_access.datasets import DATASETS, normalise_header
 from data_access.db import make_engine
 from data_access.settings import get_settings
 from data_access.tabular import RawTable
-from dashboard.intake_context import context_kwargs
-from tests.conftest import ROOT, data_fingerprint, dispose_cached_engine, journal_outcomes, store_fingerprint
+from tests.conftest import (
+    ROOT,
+    data_fingerprint,
+    dispose_cached_engine,
+    journal_outcomes,
+    store_fingerprint,
+)
 
 CORPUS = ROOT / "tests" / "data" / "intake"
 GOOD, BAD = CORPUS / "good", CORPUS / "bad"
@@ -37,11 +44,11 @@ GOOD, BAD = CORPUS / "good", CORPUS / "bad"
 # --- helpers and fixtures ------------------------------------------------------------------------
 
 
-def run_cli(*args, env_extra: dict | None = None, stdin: str | None = None):
+def run_cli(*args, env_extra: dict | None = None):
     """``python -m dashboard …`` in a subprocess."""
     env = {**os.environ, **(env_extra or {})}
     return subprocess.run([sys.executable, "-m", "dashboard", *map(str, args)], capture_output=True, text=True,
-                          cwd=ROOT, env=env, input=stdin, timeout=300)
+                          cwd=ROOT, env=env, timeout=300)
 
 
 @pytest.fixture
@@ -60,16 +67,11 @@ def cli(capsys, monkeypatch):
     return run
 
 
-class Store(SimpleNamespace):
-    url: str
-    engine: object
+def _open(url: str) -> SimpleNamespace:
+    return SimpleNamespace(url=url, engine=make_engine(url))
 
 
-def _open(url: str) -> Store:
-    return Store(url=url, engine=make_engine(url))
-
-
-def _close(store: Store) -> None:
+def _close(store: SimpleNamespace) -> None:
     store.engine.dispose()
     dispose_cached_engine(store.url)
 
@@ -115,7 +117,8 @@ def test_corpus_on_disk_is_what_make_corpus_writes():
     corpus = _load_make_corpus().corpus()
     assert corpus == _load_make_corpus().corpus(), "make_corpus.py is not deterministic"
     stale = [rel for rel, data in corpus.items() if not (CORPUS / rel).exists() or (CORPUS / rel).read_bytes() != data]
-    assert not stale, f"run python tests/data/intake/make_corpus.py (stale: {stale})"
+    assert not stale, (f"run python tests/data/intake/make_corpus.py, and check that git tracks tests/data/ "
+                       f"(the .gitignore rule data/ matches it too) (stale: {stale})")
     on_disk = {p.relative_to(CORPUS).as_posix() for p in CORPUS.rglob("*") if p.is_file()
                and p.name != "make_corpus.py" and "__pycache__" not in p.parts}
     assert on_disk == set(corpus), "files in tests/data/intake/ that make_corpus.py does not write"
@@ -254,7 +257,6 @@ def test_file_over_the_size_limit_is_refused(tmp_path, monkeypatch, sample_engin
 SUBPROCESS_CASES = {
     "several_problems.csv": (1, ["ligne 3,", "ligne 5,", "ligne 6,", "ligne 8 :", "(5 problèmes)"]),
     "pdf_renamed.csv": (1, ["ce fichier est un document PDF"]),
-    "share_over_100.csv": (1, ["ligne 3,", "comprise entre 0 et 100"]),
     # Without --dataset, an unknown column makes the dataset impossible to tell: a usage error.
     "unknown_column.csv": (2, ["impossible de savoir quel jeu de données", "Précisez-le",
                                "jeux les plus proches : ctme_session"]),
@@ -368,7 +370,8 @@ def test_decimal_comma_and_decimal_point_read_the_same_values(case, sample_engin
     assert {(r["year"], r["source"]) for r in v.rows} == {(2019, "agefiph")}
 
 
-def test_departements_without_leading_zero_and_both_date_formats(sample_engine):
+def test_departements_without_leading_zero_both_date_formats_and_typographic_apostrophes(sample_engine):
+    # the headers are written "Référence de l’appel", "Date de l’appel"… (’, not ')
     v = intake.validate_file(sample_engine, GOOD / "ise_call_departements.csv")
     assert [(r["call_ref"], r["territory_code"], r["call_date"]) for r in v.rows] == [
         ("ISE-2019-900001", "01", dt.date(2019, 2, 4)),
@@ -378,7 +381,7 @@ def test_departements_without_leading_zero_and_both_date_formats(sample_engine):
     ]
     # labels are accepted for codes, and an empty optional cell takes the default
     assert [r["caller_category"] for r in v.rows] == ["salarie", "entreprise", "salarie", "proche"]
-    assert [r["question_type"] for r in v.rows][2] == "invalidite"
+    assert [r["question_type"] for r in v.rows][2:] == ["invalidite", "droits_arret"]   # "l’arrêt": typographic
     assert [r["orientation"] for r in v.rows][2] == "information_seule"
     assert [r["on_sick_leave"] for r in v.rows] == [True, None, False, True]
     assert all(r["regime"] == "inconnu" for r in v.rows)
@@ -425,11 +428,14 @@ def test_cli_subprocess_imports_a_good_file_then_changes_nothing(store):
     assert "Traceback" not in first.stderr
     assert f"Import terminé : {len(expected.added)} ligne(s) ajoutée(s), {len(expected.updated)} modifiée(s), " \
            f"{len(expected.removed)} supprimée(s)." in first.stdout
-    fp = data_fingerprint(store.engine)
-    second = run_cli("--database-url", store.url, "import", GOOD / "ctme.xlsx", "--partenaire", "AT-CME38")
-    assert second.returncode == 0, second.stderr
-    assert "Aucun changement" in second.stdout
-    assert data_fingerprint(store.engine) == fp
+    with store.engine.connect() as conn:  # the partner's delivery is recorded for the completeness page
+        delivered = conn.execute(text("SELECT rows FROM data_delivery WHERE institution_code = 'AT-CME38' "
+                                      "AND dataset = 'ctme_session' AND year = 2019")).scalar()
+    assert delivered == 3
+    # the second run in-process (a second process would only add start-up time)
+    with store.engine.connect() as conn:
+        again = intake.preview(conn, intake.validate_file(store.engine, GOOD / "ctme.xlsx"))
+    assert again.changes == 0 and again.unchanged == 3
 
 
 def test_dry_run_writes_nothing(store, cli):
@@ -561,6 +567,20 @@ def test_a_key_stored_outside_the_replaced_part_is_a_french_problem(store, cli, 
     assert "ligne 3" in result.stderr
     assert data_fingerprint(engine) == fp
     assert journal_outcomes(engine)[-1] == "rejete"
+
+
+def test_a_value_already_sent_by_another_source_is_a_french_problem(store):
+    """indicator_value replaces by source: a value of an indicator, territory and year that another
+    source sent is outside the part the file replaces."""
+    engine = store.engine
+    with engine.connect() as conn:
+        rsi = dataset_frame(conn, DATASETS["indicator_value"], years=[2019])
+    row = rsi[rsi["source"] == "rsi"].iloc[0]
+    data = ("Indicateur;Territoire;Année;Valeur;Source\r\n"
+            f"{row['indicator_id']};{row['territory_code']};2019;12;msa\r\n").encode("utf-8")
+    v = intake.validate_file(engine, data, file_name="msa_2019.csv", **context_kwargs())
+    assert [p.line for p in v.problems] == [2]
+    assert "existe déjà en base pour 2019, Source rsi" in v.messages()[0], v.messages()
 
 
 # --- cell parsing (pure) ---------------------------------------------------------------------------
