@@ -33,25 +33,6 @@ def engine(store_url):
     eng.dispose()
 
 
-@pytest.fixture(autouse=True)
-def navigation_mode(monkeypatch):
-    """Run app.py in ``st.navigation`` mode from the first run, as the server does once it has run.
-
-    AppTest resets ``PagesManager.uses_pages_directory`` before every run; with a ``pages/`` folder
-    next to app.py the page script then runs alone first, ``ui.current_filters`` reruns the app,
-    and the click of a (form submit) button is lost in that rerun.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-
-
 def _open(app_factory, url, user=None, dataset=None):
     at = app_factory(url)
     if user:
