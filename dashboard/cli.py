@@ -255,12 +255,11 @@ def cmd_import(args) -> int:
     try:
         validated = intake.validate_file(engine, path, args.dataset, **kwargs)
     except intake.IntakeError as exc:
-        detect = any("impossible de savoir quel jeu" in p for p in exc.problems)
         _print_refusal(exc.problems)
         if not args.dry_run:
             intake.record_rejection(engine, username=who, dataset=args.dataset or "?", file_name=path.name,
                                     checksum=None, problems=exc.problems, institution=args.partenaire)
-        return EXIT_USAGE if detect else EXIT_DATA
+        return EXIT_USAGE if isinstance(exc, intake.UnknownDataset) else EXIT_DATA
     ds = validated.dataset
     print(f"{path.name} : {ds.label} ({ds.name}) — {validated.source}, "
           f"{validated.read} ligne(s) lue(s).")

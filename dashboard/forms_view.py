@@ -373,21 +373,6 @@ def form_fields(ds: Dataset, values: dict, prefix: str, choices: Choices, today:
     return out
 
 
-def consistency_problems(ds: Dataset, values: dict, choices: Choices) -> list[str]:
-    """A reference to a territorial row (an instance) must be of the record's territory."""
-    problems = []
-    terr = values.get("territory_code")
-    for name, territories in choices.ref_territory.items():
-        if ds.lookup is not None and name in dict(ds.lookup.by):
-            continue  # the importer checks the lookups itself
-        code = values.get(name)
-        if terr and code and territories.get(code) and territories[code] != terr:
-            f = ds.field(name)
-            problems.append(f"« {f.header} » : {code} relève du territoire {territories[code]}, pas de {terr} "
-                            f"(choisissez une {f.header.lower()} de ce territoire ou changez le territoire).")
-    return problems
-
-
 # --- writes ----------------------------------------------------------------------------------------
 
 
@@ -422,10 +407,6 @@ def add_form(ds: Dataset, user: User, choices: Choices, today: dt.date) -> None:
         st.caption(REQUIRED_NOTE)
         submitted = st.form_submit_button("Ajouter", type="primary", icon=":material/add:", key=f"{prefix}_submit")
     if submitted:
-        problems = consistency_problems(ds, values, choices)
-        if problems:
-            show_problems(problems)
-            return
         new_id = _try(lambda: records.save_record(ui.engine(), ds.name, values, user))
         if new_id is not None:
             label = record_label(ds, {**values, "id": new_id}, choices)
@@ -454,13 +435,9 @@ def edit_form(ds: Dataset, user: User, frame: pd.DataFrame, choices: Choices, to
         submitted = st.form_submit_button("Enregistrer les modifications", type="primary", icon=":material/save:",
                                           key=f"{prefix}_submit")
     if submitted:
-        problems = consistency_problems(ds, values, choices)
-        if problems:
-            show_problems(problems)
-        else:
-            done = _try(lambda: records.save_record(ui.engine(), ds.name, values, user, record_id=record_id))
-            if done is not None:
-                _after_write(f"{ds.label} : enregistrement modifié — {record_label(ds, {**values, 'id': record_id}, choices)}.")
+        done = _try(lambda: records.save_record(ui.engine(), ds.name, values, user, record_id=record_id))
+        if done is not None:
+            _after_write(f"{ds.label} : enregistrement modifié — {record_label(ds, {**values, 'id': record_id}, choices)}.")
     with st.container(border=True):
         st.markdown("**Supprimer cet enregistrement**")
         st.caption("La suppression est définitive (les listes qui en dépendent sont supprimées avec lui) ; "

@@ -1853,13 +1853,13 @@ def _accounts(seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Demo accounts, hashed with Argon2id and a salt derived from the seed (deterministic sample)."""
     import hashlib
 
-    from data_access.users import _HASHER
+    from data_access.users import hash_password
 
     accounts, territories = [], []
     for username, name, role, password, terr in DEMO_ACCOUNTS:
         salt = hashlib.sha256(f"{seed}:{username}".encode()).digest()[:16]
         accounts.append({"username": username, "display_name": name, "role": role,
-                         "password_hash": _HASHER.hash(password, salt=salt), "active": True,
+                         "password_hash": hash_password(password, salt=salt), "active": True,
                          "created_at": _utc(2016, 1, 4, 9, 0)})
         territories += [{"username": username, "territory_code": t} for t in terr]
     return _frame("user_account", accounts), _frame("user_territory", territories)

@@ -10,11 +10,46 @@ import io
 from collections import defaultdict
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 from .datasets import Dataset
+
+
+def stored_select(ds: Dataset):
+    """SELECT of a dataset's stored rows: its table's columns and, for a dataset with a lookup, the
+    parent's natural key under the file's field names. Returns the statement and a function giving
+    the column of a field."""
+    tbl = ds.tbl
+    joins, extra = tbl, {}
+    if ds.lookup:
+        parent = SQLModel.metadata.tables[ds.lookup.table]
+        joins = tbl.join(parent, tbl.c[ds.lookup.fk] == parent.c.id)
+        extra = {name: parent.c[pc] for name, pc in ds.lookup.by if name not in tbl.c}
+    stmt = select(*tbl.c, *(c.label(n) for n, c in extra.items())).select_from(joins)
+    return stmt, lambda name: tbl.c[name] if name in tbl.c else extra[name]
+
+
+def in_years(ds: Dataset, column, years) -> object:
+    """Condition: the period column ``column`` falls in ``years``."""
+    if ds.field(ds.period).kind == "year":
+        return column.in_(sorted(years))
+    return and_(column >= dt.date(min(years), 1, 1), column <= dt.date(max(years), 12, 31))
+
+
+def list_values(conn: Connection, ds: Dataset, ids: list[int]) -> dict[str, dict[int, tuple]]:
+    """The list cells of stored rows: list field → row id → sorted codes (or (code, number) pairs)."""
+    out: dict[str, dict[int, tuple]] = {}
+    for lc in ds.lists:
+        child = SQLModel.metadata.tables[lc.table]
+        cols = [child.c[lc.fk], child.c[lc.code]] + ([child.c[lc.value]] if lc.value else [])
+        got: dict[int, list] = defaultdict(list)
+        for i in range(0, len(ids), 500):
+            for row in conn.execute(select(*cols).where(child.c[lc.fk].in_(ids[i:i + 500]))):
+                got[row[0]].append((row[1], row[2]) if lc.value else row[1])
+        out[lc.name] = {k: tuple(sorted(v)) for k, v in got.items()}
+    return out
 
 
 def dataset_frame(conn: Connection, ds: Dataset, *, years: list[int] | None = None,
@@ -23,19 +58,9 @@ def dataset_frame(conn: Connection, ds: Dataset, *, years: list[int] | None = No
     """Stored rows of a dataset as typed values, one column per field (field names; ``id`` first
     when ``with_id``)."""
     tbl = ds.tbl
-    joins, extra = tbl, []
-    if ds.lookup:
-        parent = SQLModel.metadata.tables[ds.lookup.table]
-        joins = tbl.join(parent, tbl.c[ds.lookup.fk] == parent.c.id)
-        extra = [parent.c[pc].label(name) for name, pc in ds.lookup.by]
-    cols = [c for c in tbl.c if not (ds.lookup and c.name in dict(ds.lookup.by))]
-    stmt = select(*cols, *extra).select_from(joins)
-    period = tbl.c[ds.period] if ds.period in tbl.c else next(e for e in extra if e.name == ds.period)
+    stmt, col = stored_select(ds)
     if years:
-        if ds.field(ds.period).kind == "year":
-            stmt = stmt.where(period.in_(years))
-        else:
-            stmt = stmt.where(period >= dt.date(min(years), 1, 1), period <= dt.date(max(years), 12, 31))
+        stmt = stmt.where(in_years(ds, col(ds.period), years))
     if territories is not None:
         terr_col = tbl.c.territory_code if "territory_code" in tbl.c else (
             SQLModel.metadata.tables[ds.lookup.table].c.territory_code if ds.lookup else None)
@@ -43,22 +68,15 @@ def dataset_frame(conn: Connection, ds: Dataset, *, years: list[int] | None = No
             stmt = stmt.where(terr_col.in_(territories))
     if ids is not None:
         stmt = stmt.where(tbl.c.id.in_(ids))
-    order = [tbl.c[k] if k in tbl.c else next(e for e in extra if e.name == k) for k in ds.key]
-    stmt = stmt.order_by(period, *order)
+    stmt = stmt.order_by(col(ds.period), *(col(k) for k in ds.key))
     if limit:
         stmt = stmt.limit(limit)
     rows = [dict(r._mapping) for r in conn.execute(stmt)]
     if ds.lists and rows:
-        ids = [r["id"] for r in rows]
-        for lc in ds.lists:
-            child = SQLModel.metadata.tables[lc.table]
-            got: dict[int, list] = defaultdict(list)
-            for i in range(0, len(ids), 500):
-                c = [child.c[lc.fk], child.c[lc.code]] + ([child.c[lc.value]] if lc.value else [])
-                for row in conn.execute(select(*c).where(child.c[lc.fk].in_(ids[i:i + 500]))):
-                    got[row[0]].append((row[1], row[2]) if lc.value else row[1])
-            for r in rows:
-                r[lc.name] = tuple(sorted(got.get(r["id"], ())))
+        lists = list_values(conn, ds, [r["id"] for r in rows])
+        for r in rows:
+            for name, by_id in lists.items():
+                r[name] = by_id.get(r["id"], ())
     names = (["id"] if with_id and "id" in tbl.c else []) + [f.name for f in ds.fields]
     return pd.DataFrame([{n: r.get(n) for n in names} for r in rows], columns=names)
 

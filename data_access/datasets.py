@@ -183,11 +183,6 @@ class Dataset:
     def field(self, name: str) -> "FieldSpec":
         return next(f for f in self.fields if f.name == name)
 
-    @property
-    def territory_field(self) -> str | None:
-        names = {f.name for f in self.fields}
-        return "territory_code" if "territory_code" in names else None
-
 
 @dataclass(frozen=True)
 class FieldSpec:

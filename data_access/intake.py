@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 from . import models  # noqa: F401
+from .dataset_files import in_years, list_values, stored_select
 from .datasets import DATASETS, Dataset, FieldSpec, header_index, normalise_header
 from .db import bump_data_version, get_meta
 from .derive import DERIVED_COLUMNS, derive_frame
@@ -52,8 +53,8 @@ class IntakeError(Exception):
         super().__init__("\n".join(self.problems))
 
 
-class PermissionRefused(IntakeError):
-    """The user may not write this (role or territory)."""
+class UnknownDataset(IntakeError):
+    """The file's dataset is unknown or cannot be told from its headers (a usage error)."""
 
 
 # --- reference data the validation checks against ------------------------------------------------
@@ -67,13 +68,13 @@ class Context:
     territory_names: dict[str, list[str]]        # normalised name → codes
     institutions: dict[str, str]                 # upper-case code → code
     refs: dict[str, dict[str, str]]              # table → upper-case code → code
+    ref_territories: dict[str, dict[str, str]]   # table → code → territory (instances belong to one)
     parents: dict[str, dict[tuple, tuple[int, str | None]]]  # lookup table → key → (id, territory)
     years: list[int]
     today: dt.date
     indicator_ids: frozenset[str] | None = None
     share_indicators: frozenset[str] = frozenset()
     allowed_territories: frozenset[str] | None = None   # None: every territory
-    perimeters: dict[str, set[str]] = field(default_factory=dict)  # CME → départements
 
     @property
     def first_day(self) -> dt.date:
@@ -94,6 +95,8 @@ def load_context(conn: Connection, *, indicator_ids=None, share_indicators=(), a
     institutions = {c.upper(): c for (c,) in conn.execute(select(t["institution"].c.code))}
     refs = {name: {c.upper(): c for (c,) in conn.execute(select(t[name].c.code))}
             for name in ("instance", "survey_question")}
+    ref_territories = {"instance": {c: terr for c, terr in conn.execute(
+        select(t["instance"].c.code, t["instance"].c.territory_code))}}
     parents: dict[str, dict[tuple, tuple[int, str | None]]] = {}
     for ds in DATASETS.values():
         if ds.lookup and ds.lookup.table not in parents:
@@ -106,13 +109,10 @@ def load_context(conn: Connection, *, indicator_ids=None, share_indicators=(), a
                 for row in conn.execute(stmt)
             }
     years = sorted(y for (y,) in conn.execute(select(t["reporting_year"].c.year)))
-    perimeters: dict[str, set[str]] = defaultdict(set)
-    for cme, dep in conn.execute(select(t["cme_perimeter"].c.cme_code, t["cme_perimeter"].c.departement_code)):
-        perimeters[cme].add(dep)
-    return Context(territories, dict(names), institutions, refs, parents, years or [2015, 2020],
+    return Context(territories, dict(names), institutions, refs, ref_territories, parents, years or [2015, 2020],
                    today or dt.date.today(), frozenset(indicator_ids) if indicator_ids is not None else None,
                    frozenset(share_indicators), frozenset(allowed_territories) if allowed_territories is not None
-                   else None, dict(perimeters))
+                   else None)
 
 
 def _norm_key(v):
@@ -396,11 +396,10 @@ def detect_dataset(raw: RawTable) -> tuple[str | None, list[str]]:
     for ds in DATASETS.values():
         idx = header_index(ds)
         matched = sum(1 for h in heads if h in idx)
-        required = {normalise_header(f.header) for f in ds.fields if f.required}
         missing = sum(1 for f in ds.fields if f.required
                       and normalise_header(f.header) not in heads and normalise_header(f.name) not in heads)
         unknown = len(heads) - matched
-        scored.append((missing == 0 and unknown == 0, matched - unknown - missing, ds.name, bool(required)))
+        scored.append((missing == 0 and unknown == 0, matched - unknown - missing, ds.name))
     scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
     best = scored[0]
     if best[0] and not (len(scored) > 1 and scored[1][0] and scored[1][1] == best[1]):
@@ -515,6 +514,13 @@ def _check_row(ds: Dataset, ctx: Context, rec: dict, fname: str, line: int, raw:
         if a is not None and b is not None and a < b:
             problems.append(Problem(fname, f"{head(later)} ({_fr_date(a)}) ne peut pas précéder "
                                            f"{head(earlier)} ({_fr_date(b)})", line))
+    terr = rec.get("territory_code")
+    for f in ds.fields:
+        owner = ctx.ref_territories.get(f.ref_table or "", {}).get(rec.get(f.name)) if f.kind == "ref" else None
+        if terr and owner and owner != terr:
+            problems.append(Problem(fname, f"{rec[f.name]} relève du territoire {owner}, pas de {terr} "
+                                           f"(choisissez une {f.header.lower()} de ce territoire ou changez le "
+                                           "territoire)", line, head(f.name)))
     if ds.name == "indicator_value":
         ind = rec.get("indicator_id")
         if ctx.indicator_ids is not None and ind not in ctx.indicator_ids:
@@ -568,12 +574,12 @@ def validate_file(engine: Engine, path_or_bytes, dataset: str | None = None, *, 
     if dataset is None:
         dataset, candidates = detect_dataset(raw)
         if dataset is None:
-            raise IntakeError(
+            raise UnknownDataset(
                 f"{file_name} : impossible de savoir quel jeu de données ce fichier contient d'après ses en-têtes "
                 f"({', '.join(h for h in raw.headers if h)}). Précisez-le (jeux les plus proches : "
                 f"{', '.join(candidates)}).")
     if dataset not in DATASETS:
-        raise IntakeError(f"jeu de données inconnu « {dataset} » ; jeux possibles : {', '.join(DATASETS)}.")
+        raise UnknownDataset(f"jeu de données inconnu « {dataset} » ; jeux possibles : {', '.join(DATASETS)}.")
     if ctx is None:
         with engine.connect() as conn:
             ctx = load_context(conn, **ctx_kwargs)
@@ -658,39 +664,12 @@ def _table_columns(ds: Dataset) -> list[str]:
 
 def _stored_rows(conn: Connection, ds: Dataset, years: set[int], scope_values: dict[str, set]) -> list[dict]:
     """Stored rows of the dataset within the years and scope values (a superset; filtered by the caller)."""
-    tbl = ds.tbl
-    cols = [c for c in tbl.c]
-    joins = tbl
-    extra = []
-    if ds.lookup:
-        parent = SQLModel.metadata.tables[ds.lookup.table]
-        joins = tbl.join(parent, tbl.c[ds.lookup.fk] == parent.c.id)
-        extra = [parent.c[pc].label(name) for name, pc in ds.lookup.by if name not in tbl.c]
-    stmt = select(*cols, *extra).select_from(joins)
-    period_col = tbl.c[ds.period] if ds.period in tbl.c else next(e for e in extra if e.name == ds.period)
-    if ds.field(ds.period).kind == "year":
-        stmt = stmt.where(period_col.in_(sorted(years)))
-    else:
-        stmt = stmt.where(and_(period_col >= dt.date(min(years), 1, 1), period_col <= dt.date(max(years), 12, 31)))
+    stmt, col = stored_select(ds)
+    stmt = stmt.where(in_years(ds, col(ds.period), years))
     for name, values in scope_values.items():
-        col = tbl.c[name] if name in tbl.c else next(e for e in extra if e.name == name)
         if len(values) <= 500:
-            stmt = stmt.where(col.in_(sorted(values, key=str)))
+            stmt = stmt.where(col(name).in_(sorted(values, key=str)))
     return [dict(r._mapping) for r in conn.execute(stmt)]
-
-
-def _children(conn: Connection, ds: Dataset, ids: list[int]) -> dict[str, dict[int, tuple]]:
-    out: dict[str, dict[int, tuple]] = {}
-    for lc in ds.lists:
-        child = SQLModel.metadata.tables[lc.table]
-        got: dict[int, list] = defaultdict(list)
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            cols = [child.c[lc.fk], child.c[lc.code]] + ([child.c[lc.value]] if lc.value else [])
-            for row in conn.execute(select(*cols).where(child.c[lc.fk].in_(chunk))):
-                got[row[0]].append((row[1], row[2]) if lc.value else row[1])
-        out[lc.name] = {k: tuple(sorted(v)) for k, v in got.items()}
-    return out
 
 
 def _same(a, b) -> bool:
@@ -726,7 +705,7 @@ def preview(conn: Connection, validated: Validated) -> Preview:
     scope_values = {s: {r.get(s) for r in rows} for s in ds.scope}
     stored = [s for s in _stored_rows(conn, ds, years, scope_values)
               if (_year_of(ds, s),) + tuple(_norm_key(s.get(x)) for x in ds.scope) in combos]
-    children = _children(conn, ds, [s["id"] for s in stored]) if ds.lists and stored and "id" in stored[0] else {}
+    children = list_values(conn, ds, [s["id"] for s in stored]) if ds.lists and stored and "id" in stored[0] else {}
     for s in stored:
         for lc in ds.lists:
             s[lc.name] = children.get(lc.name, {}).get(s["id"], ())
@@ -911,26 +890,22 @@ def apply(engine: Engine, pv: Preview, *, username: str, institution: str | None
     ds, v = pv.dataset, pv.validated
     with engine.begin() as conn:
         current = int(get_meta(conn, "data_version") or 0)
-        if current != pv.data_version:
+        if current != pv.data_version:  # every write of data bumps the version: the preview is stale
             raise StaleData("La base a changé depuis l'aperçu (un autre import ou une saisie) : "
                             "relancez la vérification du fichier avant de confirmer.")
-        fresh = preview(conn, v)
-        if (len(fresh.added), len(fresh.updated), len(fresh.removed)) != (len(pv.added), len(pv.updated),
-                                                                           len(pv.removed)):
-            raise StaleData("La base a changé depuis l'aperçu : relancez la vérification du fichier.")
-        write_preview(conn, fresh)
-        if institution and fresh.changes:
+        write_preview(conn, pv)
+        if institution and pv.changes:
             _record_delivery(conn, ds, institution, v.rows, today or dt.date.today())
-        version = bump_data_version(conn) if fresh.changes else current
+        version = bump_data_version(conn) if pv.changes else current
         territories = sorted({str(r.get("territory_code")) for r in v.rows if r.get("territory_code")})
         jid = journal_record(
             conn, username=username, action=action, dataset=ds.name, file_name=v.file_name, checksum=v.checksum,
             institution_code=institution, territory_code=territories[0] if len(territories) == 1 else None,
-            added=len(fresh.added), updated=len(fresh.updated), removed=len(fresh.removed),
-            outcome="applique" if fresh.changes else "sans_changement",
-            detail=(fresh.summary() + (" ; " + " ; ".join(fresh.replaced) if fresh.replaced else ""))[:4000],
+            added=len(pv.added), updated=len(pv.updated), removed=len(pv.removed),
+            outcome="applique" if pv.changes else "sans_changement",
+            detail=(pv.summary() + (" ; " + " ; ".join(pv.replaced) if pv.replaced else ""))[:4000],
             data_version=version)
-    return Outcome(len(fresh.added), len(fresh.updated), len(fresh.removed), version, jid)
+    return Outcome(len(pv.added), len(pv.updated), len(pv.removed), version, jid)
 
 
 def record_rejection(engine: Engine, *, username: str, dataset: str, file_name: str, checksum: str | None,

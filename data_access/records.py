@@ -13,13 +13,13 @@ Every write is one transaction, is journaled and bumps the data version.
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from . import intake
 from .dataset_files import _text, dataset_frame
 from .datasets import DATASETS, Dataset
-from .db import bump_data_version
+from .db import bump_data_version, table
 from .journal import record as journal_record
 from .tabular import RawTable
 from .users import User, WriteRefused, require_writer
@@ -64,9 +64,7 @@ def _old_row(conn: Connection, ds: Dataset, record_id: int) -> dict:
 def _check_old_territory(conn: Connection, ds: Dataset, old: dict, user: User, what: str) -> None:
     terr = old.get("territory_code")
     if terr is None and ds.lookup:
-        parent = ds.lookup.table
-        from .db import table
-        pt = table(parent)
+        pt = table(ds.lookup.table)
         terr = conn.execute(select(pt.c.territory_code).where(pt.c.id == old[ds.lookup.fk])).scalar()
     require_writer(user, terr, what)
 
@@ -89,16 +87,14 @@ def save_record(engine: Engine, dataset: str, values: dict, user: User, record_i
         intake._fill_derived(ds, [rec])
         row_values = intake._row_values(ds, rec)
         if old is None:
-            pv = intake.Preview(v, 0, [rec], [], [], 0, pd.DataFrame(), [])
-            intake.write_preview(conn, pv)
-            record_id = intake._ids_by_key(conn, ds, [rec])[0]
+            record_id = int(conn.execute(insert(ds.tbl).values(row_values)).inserted_primary_key[0])
             action, added, updated = "saisie", 1, 0
         else:
             for col in ds.exclude:  # columns the form does not show keep their value
                 row_values.pop(col, None)
             conn.execute(update(ds.tbl).where(ds.tbl.c.id == record_id).values(row_values))
-            intake._write_children(conn, ds, [(record_id, rec)])
             action, added, updated = "modification", 0, 1
+        intake._write_children(conn, ds, [(record_id, rec)])
         version = bump_data_version(conn)
         journal_record(conn, username=user.username, action=action, dataset=ds.name,
                        territory_code=intake.row_territory(ds, ctx, rec),

@@ -122,8 +122,9 @@ def load_user(engine: Engine, username: str) -> User | None:
         return _user_from_row(conn, row) if row else None
 
 
-def hash_password(password: str) -> str:
-    return _HASHER.hash(password)
+def hash_password(password: str, *, salt: bytes | None = None) -> str:
+    """Argon2id hash; a fixed ``salt`` only for the deterministic demo accounts of the sample."""
+    return _HASHER.hash(password, salt=salt)
 
 
 def _check_fields(conn: Connection, username: str, role: str, territories: list[str], password: str | None,

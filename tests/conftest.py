@@ -23,6 +23,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import create_engine, select, text
@@ -292,3 +293,36 @@ def dispose_cached_engine(url: str) -> None:
     engine = db._ENGINES.pop(db.normalise_url(url), None)
     if engine is not None:
         engine.dispose()
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """The command line in-process: ``cli(*args)`` → returncode, stdout, stderr (the aggregate warm-up
+    after an import is switched off: it is timed by the benchmarks, not needed by these checks)."""
+    from dashboard.cli import main
+
+    monkeypatch.setattr("dashboard.warm.warm_aggregates", lambda engine: 0)
+
+    def run(*args):
+        capsys.readouterr()
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def store_url(new_database_url):
+    """A sample store the test module may write to (one per module)."""
+    return fill_with_sample(new_database_url())
+
+
+@pytest.fixture
+def engine(store_url):
+    """An engine on the module's writable store."""
+    from data_access.db import make_engine
+
+    eng = make_engine(store_url)
+    yield eng
+    eng.dispose()

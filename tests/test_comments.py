@@ -7,25 +7,11 @@ from dashboard.bilan import build_bilan, comment_targets
 from dashboard.indicators import Reference
 from dashboard.referentiel import load_referentiel
 from data_access import comments as store
-from data_access.db import make_engine, table
+from data_access.db import table
 from data_access.users import load_user
-from tests.conftest import fill_with_sample
 
 REF = load_referentiel()
 TARGETS = comment_targets(REF)
-
-
-@pytest.fixture(scope="module")
-def store_url(new_database_url):
-    """A sample store this module may write to."""
-    return fill_with_sample(new_database_url())
-
-
-@pytest.fixture
-def engine(store_url):
-    eng = make_engine(store_url)
-    yield eng
-    eng.dispose()
 
 
 @pytest.fixture

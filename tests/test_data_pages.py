@@ -2,13 +2,6 @@
 
 import pytest
 
-from tests.conftest import fill_with_sample
-
-
-@pytest.fixture(scope="module")
-def store_url(new_database_url):
-    """A sample store these tests may write to (sign-in attempts, journal)."""
-    return fill_with_sample(new_database_url())
 
 
 def _open(app_factory, url, page, user=None):

@@ -11,26 +11,13 @@ from sqlalchemy import func, select
 from dashboard import forms_view
 from data_access import records
 from data_access.datasets import DATASETS
-from data_access.db import make_engine, table
+from data_access.intake import IntakeError
+from data_access.db import table
 from data_access.users import load_user
 from data_access.vocabulary import VOCABULARIES
-from tests.conftest import fill_with_sample
 
 PAGE = "pages/saisie.py"
 NEW_DATE = dt.date(2020, 6, 15)
-
-
-@pytest.fixture(scope="module")
-def store_url(new_database_url):
-    """A sample store this module may write to."""
-    return fill_with_sample(new_database_url())
-
-
-@pytest.fixture
-def engine(store_url):
-    eng = make_engine(store_url)
-    yield eng
-    eng.dispose()
 
 
 def _open(app_factory, url, user=None, dataset=None):
@@ -249,13 +236,16 @@ def test_the_widget_follows_the_kind_of_the_field():
     assert kinds["description"].max_length > forms_view.TEXT_AREA_FROM   # a text area
 
 
-def test_an_instance_of_another_territory_is_refused():
-    ds = DATASETS["meeting"]
-    choices = forms_view.Choices(["CME38", "CME69"], {}, {}, ref_territory={"instance_code": {"CME69": "CME69",
-                                                                                              "CME38": "CME38"}})
-    assert forms_view.consistency_problems(ds, {"territory_code": "CME38", "instance_code": "CME38"}, choices) == []
-    [problem] = forms_view.consistency_problems(ds, {"territory_code": "CME38", "instance_code": "CME69"}, choices)
+def test_an_instance_of_another_territory_is_refused(engine):
+    """Checked by the data layer, so that imports and forms refuse it alike."""
+    admin = load_user(engine, "admin")
+    values = {"territory_code": "CME38", "meeting_date": dt.date(2020, 3, 9), "kind": "pleniere",
+              "minutes_shared": True, "topics": None}
+    with pytest.raises(IntakeError) as err:
+        records.save_record(engine, "meeting", {**values, "instance_code": "CME69"}, admin)
+    [problem] = err.value.problems
     assert "CME69 relève du territoire CME69, pas de CME38" in problem
+    assert records.save_record(engine, "meeting", {**values, "instance_code": "CME38"}, admin)
 
 
 def test_attendance_rows_from_the_editor_are_saved_as_the_meetings_attendance(engine):

@@ -51,22 +51,6 @@ def run_cli(*args, env_extra: dict | None = None):
                           cwd=ROOT, env=env, timeout=300)
 
 
-@pytest.fixture
-def cli(capsys, monkeypatch):
-    """The command line in-process: ``cli(*args)`` → returncode, stdout, stderr."""
-    from dashboard.cli import main
-
-    monkeypatch.setattr("dashboard.warm.warm_aggregates", lambda engine: 0)
-
-    def run(*args):
-        capsys.readouterr()
-        code = main([str(a) for a in args])
-        out, err = capsys.readouterr()
-        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
-
-    return run
-
-
 def _open(url: str) -> SimpleNamespace:
     return SimpleNamespace(url=url, engine=make_engine(url))
 

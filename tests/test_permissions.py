@@ -60,22 +60,6 @@ def store(writable_sample_url):
     dispose_cached_engine(url)
 
 
-@pytest.fixture
-def cli(capsys, monkeypatch):
-    """The command line in-process (the aggregate warm-up after an import switched off)."""
-    from dashboard.cli import main
-
-    monkeypatch.setattr("dashboard.warm.warm_aggregates", lambda engine: 0)
-
-    def run(*args):
-        capsys.readouterr()
-        code = main([str(a) for a in args])
-        out, err = capsys.readouterr()
-        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
-
-    return run
-
-
 def run_cli(*args, stdin: str | None = None):
     return subprocess.run([sys.executable, "-m", "dashboard", *map(str, args)], capture_output=True, text=True,
                           cwd=ROOT, env=dict(os.environ), input=stdin, timeout=300)
