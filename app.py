@@ -49,7 +49,7 @@ navigation = st.navigation({
         st.Page("pages/bilan.py", title="Bilan annuel d'un CME", icon=":material/description:", url_path="bilan"),
     ],
     "Données": data_pages,
-})
+}, expanded=True)  # every page listed: no English "View more" link
 st.session_state["filters"] = ui.sidebar_filters()
 auth.sidebar_account()
 navigation.run()

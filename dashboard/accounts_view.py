@@ -32,7 +32,8 @@ def render() -> None:
         username = c[0].text_input("Identifiant *", help="minuscules, chiffres, point, tiret")
         name = c[1].text_input("Nom affiché")
         role = c[0].selectbox("Rôle *", roles, format_func=lambda r: users.USER_ROLE[r])
-        terr = c[1].multiselect("Territoires (animateur)", codes, format_func=lambda x, labels=labels: labels[x])
+        terr = c[1].multiselect("Territoires (animateur)", codes, placeholder="Choisir un ou plusieurs territoires",
+                               format_func=lambda x, labels=labels: labels[x])
         password = st.text_input(f"Mot de passe * (au moins {users.MIN_PASSWORD} caractères)", type="password")
         if st.form_submit_button("Créer le compte", type="primary"):
             try:
@@ -51,7 +52,7 @@ def render() -> None:
             with st.form("account_edit"):
                 role = st.selectbox("Rôle", roles, index=roles.index(target.role) if target else 0,
                                     format_func=lambda r: users.USER_ROLE[r])
-                terr = st.multiselect("Territoires", codes, default=sorted(t for t in (target.territories if target
+                terr = st.multiselect("Territoires", codes, placeholder="Choisir un ou plusieurs territoires", default=sorted(t for t in (target.territories if target
                                                                                       else ()) if t in codes),
                                       format_func=lambda x, labels=labels: labels[x])
                 password = st.text_input("Nouveau mot de passe (laisser vide pour ne pas changer)", type="password")

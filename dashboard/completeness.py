@@ -85,7 +85,8 @@ def computability(engine: Engine, ref: Referentiel | None = None) -> pd.DataFram
     with engine.connect() as conn:
         perimeter = pd.DataFrame(conn.execute(select(per.c.cme_code, per.c.departement_code)).all(),
                                  columns=["cme", "dep"])
-        years = [y for (y,) in conn.execute(select(table("reporting_year").c.year).order_by("year"))]
+        ry = table("reporting_year")
+        years = [y for (y,) in conn.execute(select(ry.c.year).where(ry.c.in_charter.is_(True)).order_by(ry.c.year))]
         cmes = [c for (c,) in conn.execute(select(terr.c.code).where(terr.c.level == "cme").order_by(terr.c.code))]
         to_cme = dict(zip(perimeter["dep"], perimeter["cme"]))
         rows = []

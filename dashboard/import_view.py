@@ -74,7 +74,9 @@ def render() -> None:
     partner = c2.selectbox("Partenaire qui envoie le fichier", ["", *institutions["code"]], key="import_partner",
                            format_func=lambda c: "— (non précisé)" if not c else f"{inst_names.get(c, c)} ({c})",
                            help="Enregistre la livraison (reçue le, nombre de lignes) pour la page Complétude.")
-    upload = st.file_uploader("Fichier CSV ou XLSX", type=["csv", "xlsx", "txt"], key="import_file")
+    # No type filter: a renamed PDF or an old .xls gets the importer's French message (and a journal
+    # entry) rather than the uploader's silent refusal.
+    upload = st.file_uploader("Fichier CSV ou XLSX", key="import_file")
     if upload is None:
         st.session_state.pop(PENDING, None)
         return
@@ -88,7 +90,7 @@ def render() -> None:
                                          file_name=upload.name, allowed_territories=user.allowed_territories(),
                                          **context_kwargs())
         except intake.IntakeError as exc:
-            _rejected(upload.name, None, exc.problems, user, dataset, partner, token)
+            _rejected(upload.name, token[0], exc.problems, user, dataset, partner, token)
             return
         pending = {"token": token, "validated": v, "preview": None, "journaled": False}
         if v.ok:
@@ -111,7 +113,8 @@ def render() -> None:
         if v.problems:
             frame = _problems_frame(v)
             st.dataframe(frame, hide_index=True, width="stretch",
-                         column_config={"Ligne": st.column_config.NumberColumn(format="%d")})
+                         column_config={"Ligne": st.column_config.NumberColumn(format="%d", width="small"),
+                                        "Problème ou valeur attendue": st.column_config.TextColumn(width="large")})
             st.download_button("Télécharger la liste des problèmes (CSV)",
                                frame.to_csv(sep=";", index=False).encode("utf-8-sig"),
                                file_name=f"problemes-{Path(upload.name).stem}.csv", mime="text/csv",
@@ -159,7 +162,7 @@ def _show_preview(pv: intake.Preview) -> None:
     m[1].metric("Lignes modifiées", len(pv.updated))
     m[2].metric("Lignes supprimées", len(pv.removed))
     m[3].metric("Lignes inchangées", pv.unchanged)
-    if pv.replaced:
+    if pv.replaced and pv.changes:
         box = st.warning if pv.removed or pv.updated else st.info
         box("**Cet import remplace des données déjà reçues** :\n\n" + "\n".join(f"- {s}" for s in pv.replaced)
             + ("\n\nLes lignes absentes du fichier seront supprimées." if pv.removed else ""),

@@ -19,6 +19,8 @@ OUTCOME_ICON = {"applique": "✓", "sans_changement": "=", "rejete": "✗"}
 def dataset_label(name: str) -> str:
     if name == "analysis_comment":
         return "Commentaires d'analyse"
+    if name == "?":
+        return "(non reconnu)"
     return DATASETS[name].label if name in DATASETS else name
 
 
