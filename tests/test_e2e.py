@@ -266,3 +266,21 @@ def test_load_script_runs_and_reports_no_error(browser, sample_url):
     row = next(line for line in result.stdout.splitlines() if line.startswith("| ") and "MB" in line)
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert int(cells[0]) >= 1 and cells[1] == "0"  # steps made, no error
+
+
+def test_importing_a_file_in_the_browser(writable_app, page):
+    """A bad file lists its problems and writes nothing; a good one previews, imports, then changes nothing."""
+    _sign_in(page, writable_app, "animateur38", "animateur-demo-38")
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Importer un fichier").click()
+    _settle(page, "Déposez le fichier")
+    corpus = ROOT / "tests" / "data" / "intake"
+    page.locator('input[type="file"]').set_input_files(str(corpus / "bad" / "several_problems.csv"))
+    _settle(page, "Fichier refusé, rien n'a été écrit")
+    assert page.get_by_text("Télécharger la liste des problèmes (CSV)").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "import-refuse.png"), full_page=True)
+    page.locator('input[type="file"]').set_input_files(str(corpus / "good" / "ctme_utf8_bom_semicolon.csv"))
+    _settle(page, "Fichier valide")
+    page.get_by_role("button", name="Confirmer l'import").click()
+    _settle(page, "Import terminé")
+    _no_error_box(page)
+    page.screenshot(path=str(ARTIFACTS / "import-termine.png"), full_page=True)
