@@ -6,7 +6,9 @@
   numbers in the footer and bookmarks from the headings. The table of contents gets
   its page numbers from a first print, whose outline :mod:`pypdf` reads.
 - XLSX: a "Bilan" sheet (one row per indicator), one sheet per question with the
-  data behind every chart (long format, numbers as numbers), and the comments.
+  data behind every chart (long format, numbers as numbers), and the comments; a text cell that
+  could be taken for a formula (``=…``, ``+``, ``-``, ``@``) is written as text (:mod:`data_access.office`).
+- Comments are plain text in every format: autoescaped in the template, line breaks kept, no Markdown.
 
 Without Chromium, :func:`pdf_available` says why in French and the PDF export raises
 :class:`PdfUnavailable`; HTML and XLSX do not need a browser.
@@ -29,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from data_access.office import protect_worksheet
 from data_access.settings import get_settings
 
 from .bilan import Bilan, bilan_table, section_figure
@@ -83,7 +86,8 @@ def render_html(bilan: Bilan, *, figures: dict[str, dict | None] | None = None, 
 
     figures = figures if figures is not None else section_figures(bilan)
     if interactive:
-        payload = {q: (json.dumps(f, ensure_ascii=False, default=_json_default) if f else None)
+        # inlined in a <script> with |safe: "<" escaped so that no label can close the script element
+        payload = {q: (json.dumps(f, ensure_ascii=False, default=_json_default).replace("<", "\\u003c") if f else None)
                    for q, f in figures.items()}
     else:
         payload = {q: (images or {}).get(q) for q in figures}
@@ -343,6 +347,7 @@ def to_xlsx(bilan: Bilan) -> bytes:
                     if isinstance(cell.value, str) and len(cell.value) > 60:
                         cell.alignment = Alignment(wrap_text=True, vertical="top")
             ws.freeze_panes = "A4"
+            protect_worksheet(ws)  # comments, labels, titles: text, never formulas (data_access/office.py)
     return buf.getvalue()
 
 

@@ -4,9 +4,15 @@ of one indicator (or question, or whole bilan), territory and year.
 Reading is open; writing needs a signed-in animateur of the territory or an administrator
 (checked again by the data layer), and the comment is signed with the account's name.
 Comments are read fresh on every run (they are not part of the cached aggregates).
+
+A comment is plain text wherever it is shown: ``st.text`` (no Markdown, no HTML, line breaks kept,
+the app's ordinary font in Streamlit 1.67), so that an image or a link written in a comment is never
+fetched or followed by the readers' browsers; the line under it goes through :func:`escape_markdown`.
 """
 
 from __future__ import annotations
+
+import re
 
 import pandas as pd
 import streamlit as st
@@ -26,6 +32,21 @@ def comments_for(territory: str, years) -> pd.DataFrame:
     return store.for_territory(ui.engine(), territory, years=years)
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")
+# GFM turns bare URLs and e-mail addresses into links after the escapes are read: an invisible
+# word joiner (U+2060) inside "://", "www." and after "@" keeps them plain text.
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?i:(?<=www))(?=\.)|(?<=@)")
+WORD_JOINER = "\u2060"
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` for ``st.markdown`` / ``st.caption`` shown literally: every ASCII punctuation mark
+    Markdown (or Streamlit's directives: ``:red[…]``, ``$…$``) could read is backslash-escaped and bare
+    URLs are broken by an invisible word joiner, so no image, link, HTML tag, emphasis or heading is
+    interpreted."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", _AUTOLINK.sub(WORD_JOINER, str(text)))
+
+
 def comment_caption(row) -> str:
     when = fmt_date(row.updated_at) if row.updated_at is not None else ""
     return f"{row.year} · {row.author} · {when}"
@@ -34,8 +55,8 @@ def comment_caption(row) -> str:
 def comment_card(text: str, meta: str):
     """One comment as the pages show it (a bordered card); returns the card, to add controls in it."""
     card = st.container(border=True)
-    card.markdown(text)
-    card.caption(meta)
+    card.text(text, width="stretch")  # plain text, never Markdown or HTML (see the module docstring)
+    card.caption(escape_markdown(meta))
     return card
 
 

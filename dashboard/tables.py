@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from data_access.office import safe_frame
+
 from .results import IndicatorResult
 
 SCOPE_LABELS = {"selection": "Sélection", "region": "Rhône-Alpes"}
@@ -98,5 +100,6 @@ def records_table(result: IndicatorResult) -> pd.DataFrame | None:
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """CSV as French spreadsheet software opens it: UTF-8 with BOM, ';' separator, decimal comma."""
-    return frame.to_csv(index=False, sep=";", decimal=",", float_format="%.4g").encode("utf-8-sig")
+    """CSV as French spreadsheet software opens it: UTF-8 with BOM, ';' separator, decimal comma; a text
+    cell that could be taken for a formula gets a leading ' (:func:`data_access.office.safe_frame`)."""
+    return safe_frame(frame).to_csv(index=False, sep=";", decimal=",", float_format="%.4g").encode("utf-8-sig")

@@ -109,3 +109,109 @@ def test_a_comment_shows_in_the_bilan_of_its_territory_only(engine, loire):
     assert [c.text for c in loire.comments] == ["Une année de consolidation."]
     isere = build_bilan(engine, REF, ref, "CME38", 2019)
     assert not isere.comments and not next(s for s in isere.sections if s.question.id == "Q4").comments
+
+
+# --- comments are plain text wherever they are shown -------------------------------------------
+
+HOSTILE = ("Lecture de la Loire : ![x](http://127.0.0.1:9/pixel.png) et [clic](javascript:alert(1)).\n"
+           "Deuxième ligne <img src=x> **gras** :red[rouge] $x$")
+
+
+def test_escape_markdown_leaves_nothing_to_interpret():
+    import re
+
+    from dashboard.comments_ui import WORD_JOINER, escape_markdown
+
+    out = escape_markdown("![x](http://127.0.0.1:9/p.png) [a](javascript:b) <img src=x> **g** _i_ # t :red[r] $x$ "
+                          "www.exemple.fr a@b.fr 1. c \\ · 12/03/2020")
+    for raw in ("![", "](", "**", "_i_", ":red[", "1. "):
+        assert raw not in out, raw
+    for escaped in ("\\<img src=x\\>", "\\$x\\$", "\\# t"):
+        assert escaped in out, escaped
+    assert "\\!\\[x\\]\\(http\\:" + WORD_JOINER + "//127\\.0\\.0\\.1" in out  # no autolink either
+    assert "www" + WORD_JOINER + "\\.exemple" in out and "a@" + WORD_JOINER + "b" in out
+    # read back, it is the same text (the word joiners are invisible)
+    unescaped = re.sub(r"\\(.)", r"\1", out).replace(WORD_JOINER, "")
+    assert unescaped == ("![x](http://127.0.0.1:9/p.png) [a](javascript:b) <img src=x> **g** _i_ # t :red[r] $x$ "
+                         "www.exemple.fr a@b.fr 1. c \\ · 12/03/2020")
+    assert escape_markdown("2019 · Animateur Loire · 03/12/2026") == "2019 · Animateur Loire · 03/12/2026"
+
+
+@pytest.fixture(scope="module")
+def hostile_url(writable_sample_url):
+    """A copy of the sample with a hostile comment on the Loire's Q4 bilan section and CTME indicator."""
+    from data_access.db import make_engine
+
+    url = writable_sample_url()
+    eng = make_engine(url)
+    admin = load_user(eng, "admin")
+    for target in ("Q4", "Q4.C3.I1", "BILAN"):
+        store.add(eng, target=target, territory="CME42", year=2019, text=HOSTILE, valid_targets=TARGETS, user=admin)
+    eng.dispose()
+    return url
+
+
+def _open_page(app_factory, url, page, **params):
+    at = app_factory(url)
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _nothing_interpreted(at):
+    """The hostile text is in text elements as written, and in no Markdown element unescaped."""
+    texts = [t.value for t in at.text]
+    assert HOSTILE in texts
+    for m in [*at.markdown, *at.caption]:
+        for raw in ("](http://127.0.0.1:9", "](javascript:", "<img", "**gras**"):
+            assert raw not in m.value, m.value
+    return texts.count(HOSTILE)
+
+
+def test_the_bilan_page_shows_comments_as_plain_text(app_factory, hostile_url):
+    at = _open_page(app_factory, hostile_url, "pages/bilan.py", cme="CME42", annee="2019")
+    assert _nothing_interpreted(at) == 3  # the whole bilan, question 4, the CTME indicator
+
+
+def test_the_question_page_shows_comments_as_plain_text(app_factory, hostile_url):
+    at = _open_page(app_factory, hostile_url, "pages/q4_animations_territoriales.py")
+    at.sidebar.selectbox(key="territoire").set_value("CME42")
+    at.run()
+    assert not at.exception, at.exception
+    assert _nothing_interpreted(at) == 1  # under the CTME block
+
+
+def test_the_html_and_pdf_bilans_show_comments_as_escaped_text(hostile_url, tmp_path):
+    import shutil
+    import subprocess
+    from html import unescape
+
+    from dashboard import bilan_export as X
+    from data_access.db import make_engine
+
+    eng = make_engine(hostile_url)
+    try:
+        bilan = build_bilan(eng, REF, Reference.from_engine(eng), "CME42", 2019)
+    finally:
+        eng.dispose()
+    escaped = ('Lecture de la Loire : ![x](http://127.0.0.1:9/pixel.png) et [clic](javascript:alert(1)).\n'
+               'Deuxième ligne &lt;img src=x&gt; **gras** :red[rouge] $x$')
+    for html in (X.render_html(bilan), X.render_html(bilan, interactive=False, images={})):
+        assert "<img src=x" not in html and 'src="http://127.0.0.1:9' not in html
+        assert 'href="javascript' not in html and 'href="http://127.0.0.1:9' not in html
+        assert "<strong>gras" not in html and "<b>gras" not in html
+        # the text as written, line break included, in an element that keeps line breaks
+        assert html.count(f'<div class="comment-text">{escaped}</div>') == 2  # whole bilan, question 4
+        assert html.count(f'<span class="comment-text">{escaped}</span>') == 1  # the CTME line
+        assert ".comment-text { white-space: pre-line;" in html
+        assert HOSTILE in unescape(html)
+    if shutil.which("pdftotext") and X.pdf_available() is None:
+        with X.PdfRenderer() as renderer:
+            pdf = X.to_pdf(bilan, renderer)
+        (tmp_path / "b.pdf").write_bytes(pdf)
+        body = subprocess.run(["pdftotext", str(tmp_path / "b.pdf"), "-"], capture_output=True, text=True).stdout
+        assert "![x](http://127.0.0.1:9/pixel.png)" in body and "<img src=x> **gras**" in body
