@@ -27,6 +27,29 @@ def current_user() -> users.User | None:
     return user
 
 
+def client_address() -> str | None:
+    """The address sign-in failures are counted under (``data_access.users.normalise_client``).
+
+    Streamlit's ``st.context.ip_address`` (None on localhost, hence ``local``). With
+    ``MAINTIEN_TRUSTED_PROXY=true`` the app sits behind a reverse proxy: every connection then comes
+    from the proxy, so the address is the last entry of ``X-Forwarded-For`` — the one the proxy
+    appended. The earlier entries are whatever the client sent (nginx's ``$proxy_add_x_forwarded_for``
+    keeps them), so trusting the first one would let anyone pick a fresh address for each attempt.
+    Without the setting the header is ignored, as a client reaching Streamlit directly can forge it.
+    """
+    from data_access.settings import get_settings
+
+    try:
+        if get_settings().trusted_proxy:
+            forwarded = [part.strip() for line in st.context.headers.get_all("X-Forwarded-For")
+                         for part in line.split(",") if part.strip()]
+            if forwarded:
+                return forwarded[-1]
+        return st.context.ip_address
+    except Exception:  # noqa: BLE001 - no client context (bare script run): counted as local
+        return None
+
+
 def sign_out() -> None:
     st.session_state.pop(SESSION_KEY, None)
 
@@ -42,7 +65,7 @@ def sign_in_form(key: str = "signin") -> users.User | None:
         submitted = st.form_submit_button("Se connecter", type="primary", icon=":material/login:")
     if submitted:
         try:
-            user = users.authenticate(engine(), username, password)
+            user = users.authenticate(engine(), username, password, client=client_address())
         except users.SignInError as exc:
             st.error(str(exc), icon=":material/lock:")
             return None

@@ -7,27 +7,48 @@ assignment covers the CME and the départements of its perimeter both ways: an a
 Regional rows (``R82``: CPR, regional plan) need an administrator or an explicit ``R82``
 assignment. Passwords are hashed with Argon2id (argon2-cffi). Every write function of the data
 layer takes the :class:`User` and checks it: the pages cannot bypass the check.
+
+Sign-in throttling (:func:`authenticate`). Failed attempts are counted per (account, client address)
+and per client address (all accounts, unknown names included); there is no lock per account alone,
+so failures from one address never slow the same account down from another address. A failure
+counts while it is younger than ``MAINTIEN_LOGIN_LOCK_MINUTES`` (W) and no success of the same
+account from the same address came after it. With F = ``MAINTIEN_LOGIN_MAX_FAILURES`` (default 3):
+an (account, address) with n >= F counted failures waits 2**(n-F+1) seconds after its last failure
+(2, 4, 8 … s), at most W minutes; an address with n >= A = ADDRESS_FACTOR × F counted failures waits
+2**(n-A+1) seconds after its last one, likewise (an address may be a whole office behind one NAT).
+A refused attempt is not recorded and does not lengthen the delay. The check and the recording are
+one serialised transaction (:func:`data_access.db.write_transaction`): the attempt is reserved as a
+failure before the slow Argon2 verification and turned into a success afterwards, so concurrent
+attempts cannot verify more passwords than allowed. An administrator may clear an account's
+failures (:func:`unlock`, journaled).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
+import math
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from .db import table
+from .db import WriteBusy, table, write_transaction
+from .journal import record as journal_record
 from .settings import get_settings
 from .vocabulary import USER_ROLE
 
 ROLES = tuple(USER_ROLE)
 WRITER_ROLES = ("animateur", "administrateur")
-MIN_PASSWORD = 10
+MIN_PASSWORD = 12
+ADDRESS_FACTOR = 3        # an address gets ADDRESS_FACTOR × MAINTIEN_LOGIN_MAX_FAILURES free failures
+LOCAL_CLIENT = "local"    # the client key when there is no address (localhost, command line, tests)
+PARIS = ZoneInfo("Europe/Paris")
 _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("compte-inexistant-pour-egaliser-les-temps")
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
@@ -42,7 +63,13 @@ class AccountError(Exception):
 
 
 class SignInError(Exception):
-    """Sign-in refused (French message, the same for a wrong name and a wrong password)."""
+    """Sign-in refused (French message, the same for a wrong name and a wrong password, and the same
+    delay message whether the account exists or not). ``retry_at``: when a delayed attempt may be
+    made again (None for a wrong name or password)."""
+
+    def __init__(self, message: str, retry_at: dt.datetime | None = None):
+        super().__init__(message)
+        self.retry_at = retry_at
 
 
 class WriteRefused(Exception):
@@ -127,6 +154,62 @@ def hash_password(password: str, *, salt: bytes | None = None) -> str:
     return _HASHER.hash(password, salt=salt)
 
 
+# Passwords too common to be allowed, compared in lower case, as typed and without the digits and
+# punctuation at the end ("Soleil2026!" is "soleil") or without any separator ("mot-de-passe").
+COMMON_PASSWORDS = frozenset({
+    # French
+    "motdepasse", "monmotdepasse", "azerty", "azertyuiop", "azertyuiopqsdfghjklm", "azertyazerty", "soleil",
+    "bonjour", "bonjourbonjour", "bienvenue", "jetaime", "jetaimetoujours", "doudou", "loulou", "chouchou",
+    "coucou", "chocolat", "princesse", "nicolas", "camille", "marseille", "lyon", "paris", "france",
+    "grenoble", "motdepassemotdepasse", "administrateur", "animateur", "lecteur", "utilisateur", "connexion",
+    "maintien", "maintiendanslemploi", "maintienemploi", "charte", "rhonealpes", "aurhonealpes",
+    "tableaudebord",
+    # English
+    "password", "passw0rd", "passwordpassword", "mypassword", "qwerty", "qwertyuiop", "qwertyuiopasdf",
+    "iloveyou", "welcome", "letmein", "admin", "administrator", "changeme", "secret", "football",
+    "baseball", "dragon", "monkey", "sunshine", "princess", "superman", "trustno1", "master", "abc123",
+    "abcdefghijkl", "abcdefghijklmnop", "1q2w3e4r5t6y", "1qaz2wsx3edc", "zaq12wsx", "qazwsxedcrfv",
+    # digits only
+    "123456789012", "1234567890123", "12345678901234", "123456123456", "123123123123", "000000000000",
+    "111111111111", "121212121212", "098765432109", "210987654321",
+})
+_TRAILING_NOISE = re.compile(r"[\d\W_]+$")
+_SEPARATORS = re.compile(r"[\W_]+")
+
+
+def _password_variants(text: str) -> set[str]:
+    """``text`` in lower case, without its trailing digits and punctuation, and without separators."""
+    low = text.strip().lower()
+    core = _TRAILING_NOISE.sub("", low)
+    return {v for v in (low, core, _SEPARATORS.sub("", low), _SEPARATORS.sub("", core)) if v}
+
+
+def password_problems(password: str, username: str = "") -> list[str]:
+    """What is wrong with a new password (French sentences, every problem at once); [] if acceptable.
+
+    At least :data:`MIN_PASSWORD` characters, not only spaces, not the user name (nor the user name
+    backwards, ignoring case and surrounding spaces), not a common password (:data:`COMMON_PASSWORDS`,
+    also with digits or punctuation added at the end), not one character repeated.
+    """
+    password = password or ""
+    problems = []
+    if len(password) < MIN_PASSWORD:
+        problems.append(f"Mot de passe trop court : au moins {MIN_PASSWORD} caractères.")
+    if not password.strip():
+        problems.append("Mot de passe fait uniquement d'espaces : choisissez des lettres, chiffres ou signes.")
+        return problems
+    name = (username or "").strip().lower()
+    if name:
+        names = {name, _SEPARATORS.sub("", name)} - {""}
+        if (names | {n[::-1] for n in names}) & _password_variants(password):
+            problems.append("Le mot de passe ne doit pas être l'identifiant (ni l'identifiant à l'envers).")
+    if _password_variants(password) & COMMON_PASSWORDS or len(set(password.strip())) == 1:
+        problems.append("Mot de passe trop courant ou trop simple (comme « motdepasse », « azertyuiop » ou "
+                        "« password1234 », ou un seul caractère répété) : choisissez par exemple une phrase "
+                        "de plusieurs mots.")
+    return problems
+
+
 def _check_fields(conn: Connection, username: str, role: str, territories: list[str], password: str | None,
                   *, new: bool) -> list[str]:
     problems = []
@@ -135,8 +218,8 @@ def _check_fields(conn: Connection, username: str, role: str, territories: list[
                         "chiffres, point, tiret et tiret bas, en commençant par une lettre ou un chiffre.")
     if role not in ROLES:
         problems.append(f"Rôle « {role} » inconnu : {', '.join(ROLES)}.")
-    if password is not None and len(password) < MIN_PASSWORD:
-        problems.append(f"Mot de passe trop court : au moins {MIN_PASSWORD} caractères.")
+    if password is not None:
+        problems.extend(password_problems(password, username))
     known = {c for (c,) in conn.execute(select(table("territory").c.code))}
     for code in territories:
         if code not in known:
@@ -218,45 +301,199 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
 
-def lock_until(conn: Connection, username: str, now: dt.datetime) -> dt.datetime | None:
-    """When the account's sign-in lock ends, or None if it is not locked."""
-    s = get_settings()
+def normalise_client(address: str | None) -> str:
+    """The key under which a client address's failures are counted (at most 64 characters).
+
+    ``local`` without an address (Streamlit gives none for localhost) or for a loopback address; an
+    IPv4 address as is (also when written IPv4-mapped or with a port); for IPv6 the /64 network, as
+    one subscriber usually holds a whole /64 and could otherwise change address at every attempt;
+    ``invalide`` for anything that is not an address (all such clients share one count).
+    """
+    text = (address or "").strip()
+    if not text:
+        return LOCAL_CLIENT
+    if text.startswith("[") and "]" in text:          # [2001:db8::1]:443
+        text = text[1:text.index("]")]
+    elif text.count(":") == 1:                         # 203.0.113.5:443
+        text = text.split(":")[0]
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        return "invalide"
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return LOCAL_CLIENT
+    if isinstance(ip, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
+    return str(ip)
+
+
+def _delay(failures: int, free: int, cap: dt.timedelta) -> dt.timedelta:
+    """The wait after the last failure once ``failures`` reached ``free``: 2, 4, 8 … seconds, at most ``cap``."""
+    if failures < free:
+        return dt.timedelta(0)
+    exponent = failures - free + 1
+    return cap if exponent > 40 else min(dt.timedelta(seconds=2 ** exponent), cap)
+
+
+@dataclass(frozen=True)
+class _Count:
+    failures: int
+    last: dt.datetime
+
+
+def _counted_failures(conn: Connection, client: str, now: dt.datetime) -> dict[str, _Count]:
+    """Failures from ``client`` that count now, per account name: younger than the window and not
+    followed by a success of the same account from the same client."""
     la = table("login_attempt")
-    window = now - dt.timedelta(minutes=s.login_lock_minutes)
-    last_ok = conn.execute(select(func.max(la.c.attempted_at)).where(
-        la.c.username == username, la.c.success.is_(True))).scalar()
-    since = max(window, _aware(last_ok)) if last_ok else window
-    fails = [_aware(t) for (t,) in conn.execute(
-        select(la.c.attempted_at).where(la.c.username == username, la.c.success.is_(False),
-                                        la.c.attempted_at > since).order_by(la.c.attempted_at))]
-    if len(fails) >= s.login_max_failures:
-        return fails[-1] + dt.timedelta(minutes=s.login_lock_minutes)
-    return None
+    start = now - dt.timedelta(minutes=get_settings().login_lock_minutes)
+    out: dict[str, _Count] = {}
+    for name, at, success in conn.execute(
+            select(la.c.username, la.c.attempted_at, la.c.success)
+            .where(la.c.client == client, la.c.attempted_at > start)
+            .order_by(la.c.id)):
+        if success:
+            out.pop(name, None)
+        else:
+            at = _aware(at)
+            before = out.get(name)
+            out[name] = _Count(before.failures + 1, max(before.last, at)) if before else _Count(1, at)
+    return out
 
 
-def authenticate(engine: Engine, username: str, password: str, *, now: dt.datetime | None = None) -> User:
-    """The signed-in user, or :class:`SignInError`. Failures are recorded and rate-limited per account."""
-    now = now or dt.datetime.now(dt.timezone.utc)
-    username = (username or "").strip().lower()
+def _retry_times(counts: dict[str, _Count], username: str) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """When the (``username``, client) pair and the client may try again, from the client's counts."""
+    s = get_settings()
+    cap, free = dt.timedelta(minutes=s.login_lock_minutes), s.login_max_failures
+    pair = counts.get(username)
+    pair_at = pair.last + _delay(pair.failures, free, cap) if pair else None
+    total = sum(c.failures for c in counts.values())
+    address_at = (max(c.last for c in counts.values()) + _delay(total, ADDRESS_FACTOR * free, cap)
+                  if total else None)
+    return pair_at, address_at
+
+
+def retry_at(conn: Connection, username: str, client: str, now: dt.datetime) -> dt.datetime | None:
+    """When ``username`` may be tried again from ``client`` (a key of :func:`normalise_client`), or
+    None if an attempt is allowed now."""
+    later = [t for t in _retry_times(_counted_failures(conn, client, now), username) if t is not None and t > now]
+    return max(later, default=None)
+
+
+def _delay_message(until: dt.datetime, now: dt.datetime) -> str:
+    wait = (until - now).total_seconds()
+    if wait <= 60:
+        n = max(1, math.ceil(wait))
+        when = f"dans {n} seconde{'s' if n > 1 else ''}"
+    else:
+        local = until.astimezone(PARIS)
+        if local.second or local.microsecond:           # rounded up, so that "après HH:MM" holds
+            local = local.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+        when = f"après {local:%H:%M}"
+    return f"Trop de tentatives échouées depuis cette adresse : réessayez {when}."
+
+
+BUSY_MESSAGE = "La base est occupée par une autre écriture : réessayez de vous connecter dans un instant."
+
+
+def _verify_password(stored_hash: str, password: str) -> bool:
+    """The slow Argon2 check (module-level so that tests can count the calls)."""
+    try:
+        return _HASHER.verify(stored_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def authenticate(engine: Engine, username: str, password: str, *, client: str | None = None,
+                 now: dt.datetime | None = None) -> User:
+    """The signed-in user, or :class:`SignInError`.
+
+    ``client``: the client's address (see :func:`normalise_client`; None: ``local``). In one short
+    serialised transaction the attempt is checked against the delays (module doc) and, if allowed,
+    recorded as a failure; then, outside the lock, the password is verified and the attempt turned
+    into a success. A delayed attempt is refused without verifying anything or being recorded.
+    """
+    username = (username or "").strip().lower()[:60]
+    client = normalise_client(client)
     ua, la = table("user_account"), table("login_attempt")
-    with engine.begin() as conn:
-        until = lock_until(conn, username, now)
-        if until is not None:
-            local = until.astimezone().strftime("%H:%M")
-            raise SignInError(f"Trop de tentatives de connexion échouées pour ce compte : réessayez après {local}.")
-        row = conn.execute(select(ua).where(ua.c.username == username)).first()
-        ok = False
-        try:
-            ok = _HASHER.verify(row.password_hash if row else _DUMMY_HASH, password or "")
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            ok = False
-        ok = ok and row is not None and bool(row.active)
-        conn.execute(insert(la).values(username=username[:60], attempted_at=now, success=ok))
-        if ok:
-            if _HASHER.check_needs_rehash(row.password_hash):
-                conn.execute(update(ua).where(ua.c.username == username).values(
-                    password_hash=hash_password(password)))
-            user = _user_from_row(conn, row)
-    if not ok:  # raised after the commit, so that the failed attempt stays recorded
+    until = attempt_id = None
+    try:
+        with write_transaction(engine) as conn:
+            now = now or dt.datetime.now(dt.timezone.utc)    # read under the lock: attempts are in time order
+            until = retry_at(conn, username, client, now)
+            if until is None:
+                attempt_id = conn.execute(insert(la).values(
+                    username=username, client=client, attempted_at=now, success=False)).inserted_primary_key[0]
+    except WriteBusy:
+        raise SignInError(BUSY_MESSAGE) from None
+    if until is not None:
+        raise SignInError(_delay_message(until, now), until)
+
+    with engine.connect() as conn:
+        row = conn.execute(select(ua.c.password_hash, ua.c.active).where(ua.c.username == username)).first()
+    ok = _verify_password(row.password_hash if row else _DUMMY_HASH, password or "")
+    if not (ok and row is not None and row.active):
+        raise SignInError("Identifiant ou mot de passe incorrect.")   # the reserved failure stays
+    new_hash = hash_password(password) if _HASHER.check_needs_rehash(row.password_hash) else None
+    try:
+        with write_transaction(engine) as conn:
+            current = conn.execute(select(ua).where(ua.c.username == username)).first()
+            if current is None or not current.active:   # deactivated meanwhile: the failure stays
+                user = None
+            else:
+                conn.execute(update(la).where(la.c.id == attempt_id).values(success=True))
+                if new_hash and current.password_hash == row.password_hash:
+                    conn.execute(update(ua).where(ua.c.username == username).values(password_hash=new_hash))
+                user = _user_from_row(conn, current)
+    except WriteBusy:
+        raise SignInError(BUSY_MESSAGE) from None
+    if user is None:
         raise SignInError("Identifiant ou mot de passe incorrect.")
     return user
+
+
+def sign_in_delays(engine: Engine, *, now: dt.datetime | None = None) -> pd.DataFrame:
+    """Account names × client addresses whose failures count now, latest failure first: French columns
+    Identifiant, Adresse, Échecs comptés, Dernier échec, Attente jusqu'à (None: no delay now, from the
+    pair or from the whole address), Compte existant."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    la, ua = table("login_attempt"), table("user_account")
+    start = now - dt.timedelta(minutes=get_settings().login_lock_minutes)
+    columns = ["Identifiant", "Adresse", "Échecs comptés", "Dernier échec", "Attente jusqu'à", "Compte existant"]
+    rows = []
+    with engine.connect() as conn:
+        known = {u for (u,) in conn.execute(select(ua.c.username))}
+        clients = [c for (c,) in conn.execute(select(la.c.client).distinct().where(
+            la.c.success.is_(False), la.c.attempted_at > start))]
+        for client in sorted(clients):
+            counts = _counted_failures(conn, client, now)
+            for name, count in counts.items():
+                later = [t for t in _retry_times(counts, name) if t is not None and t > now]
+                rows.append({"Identifiant": name, "Adresse": client, "Échecs comptés": count.failures,
+                             "Dernier échec": count.last, "Attente jusqu'à": max(later, default=None),
+                             "Compte existant": name in known})
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values("Dernier échec", ascending=False, ignore_index=True) if rows else frame
+
+
+def unlock(engine: Engine, username: str, *, by: User | None) -> int:
+    """Clear the failed sign-ins of ``username`` from every address (an administrator only, journaled);
+    returns how many were cleared. Failures of other accounts from the same addresses stay, so an
+    address that failed on several accounts may still be delayed."""
+    if by is None or not by.is_admin:
+        raise WriteRefused("Seul un administrateur peut déverrouiller un compte.")
+    username = (username or "").strip().lower()
+    ua, la = table("user_account"), table("login_attempt")
+    with write_transaction(engine) as conn:
+        if conn.execute(select(ua.c.username).where(ua.c.username == username)).first() is None:
+            raise AccountError(f"Le compte « {username} » n'existe pas.")
+        clients = {c for (c,) in conn.execute(select(la.c.client).distinct().where(
+            la.c.username == username, la.c.success.is_(False)))}
+        cleared = conn.execute(delete(la).where(la.c.username == username, la.c.success.is_(False))).rowcount
+        journal_record(conn, username=by.username, action="deverrouillage", dataset="user_account",
+                       outcome="applique", removed=cleared,
+                       detail=f"Compte « {username} » déverrouillé : {cleared} échec{'s' if cleared > 1 else ''} "
+                              f"de connexion effacé{'s' if cleared > 1 else ''} "
+                              f"({len(clients)} adresse{'s' if len(clients) > 1 else ''}).")
+    return cleared
