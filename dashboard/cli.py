@@ -62,8 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--livraisons", action="store_true",
                    help="afficher aussi les livraisons partenaire × jeu × année")
 
-    p = sub.add_parser("export", help="exporte toute la base : un CSV par table et un manifeste")
+    p = sub.add_parser("export", help="exporte toute la base : un CSV par table et un manifeste "
+                                      "(dossier 0700, fichiers 0600 ; comptes sans leur mot de passe)")
     p.add_argument("directory", metavar="DOSSIER")
+    p.add_argument("--avec-mots-de-passe", dest="with_passwords", action="store_true",
+                   help="inclut les empreintes Argon2 des mots de passe des comptes (copie de sauvegarde "
+                        "exacte) ; sans cette option, les comptes rechargés devront recevoir un nouveau "
+                        "mot de passe")
 
     p = sub.add_parser("import", help="importe le fichier d'un partenaire (CSV ou XLSX, voir docs/formats.md) "
                                       "ou recharge un export complet (dossier)")
@@ -75,12 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="institution qui envoie le fichier (enregistre sa livraison pour la complétude)")
     p.add_argument("--utilisateur", metavar="IDENTIFIANT",
                    help="importer avec les droits de ce compte (ses territoires) ; par défaut : administrateur")
+    p.add_argument("--confirmer-suppressions", action="store_true",
+                   help="confirmer un import qui supprime des lignes déjà reçues (voir l'aperçu sans cette option)")
 
     p = sub.add_parser("formats", help="documentation des formats d'import (docs/formats.md) et fichiers d'exemple")
     p.add_argument("--write", action="store_true",
                    help="réécrire docs/formats.md et sample_data/examples/ depuis la base d'exemple")
 
-    p = sub.add_parser("user", help="comptes : add, set, list")
+    p = sub.add_parser("user", help="comptes : add, set, list, unlock")
     usub = p.add_subparsers(dest="user_command", metavar="ACTION", parser_class=FrenchArgumentParser)
     u = usub.add_parser("add", help="crée un compte (mot de passe demandé, ou lu sur l'entrée standard)")
     u.add_argument("username", metavar="IDENTIFIANT")
@@ -99,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     state.add_argument("--desactiver", action="store_true", help="désactive le compte")
     state.add_argument("--activer", action="store_true", help="réactive le compte")
     usub.add_parser("list", help="liste les comptes")
+    u = usub.add_parser("unlock", help="efface les échecs de connexion d'un compte (toutes adresses), "
+                                       "ce qui lève ses délais d'attente ; inscrit au journal")
+    u.add_argument("username", metavar="IDENTIFIANT")
 
     sub.add_parser("info", help="état de la base : schéma, données fictives, nombre de lignes")
 
@@ -131,9 +141,21 @@ def cmd_init(args) -> int:
 
     from .sample import load_sample
 
+    from data_access.db import write_transaction
+    from data_access.reference import REFERENCE_TABLES, reference_version, sync_reference
+
     engine = _engine(args)
+    with write_transaction(engine) as conn:
+        changes = sync_reference(conn)
+    with engine.connect() as conn:
+        from data_access.db import row_counts
+
+        counts = row_counts(conn)
+    held = ", ".join(f"{counts[t]} {REFERENCE_LABELS[t]}" for t in REFERENCE_TABLES)
+    changed = sum(a + u for a, u in changes.values())
+    print(f"Schéma à jour. Données de référence (version {reference_version()}) : {held}"
+          + (f" ; {changed} ligne(s) ajoutée(s) ou mise(s) à jour." if changed else "."))
     if not args.sample:
-        print("Schéma à jour.")
         return EXIT_OK
     if not store_is_empty(engine):
         if not args.force:
@@ -152,12 +174,22 @@ def cmd_init(args) -> int:
     return EXIT_OK
 
 
+REFERENCE_LABELS = {"territory": "territoires", "cme_perimeter": "périmètres de CME", "institution": "institutions",
+                    "reporting_year": "années", "instance": "instances", "survey_question": "questions d'enquête"}
+
+
 def _empty_store(engine) -> None:
+    """Delete every row, then load the reference data again (``init --sample --force``)."""
     from sqlmodel import SQLModel
 
-    with engine.begin() as conn:
+    from data_access.db import write_transaction
+    from data_access.reference import sync_reference
+
+    with write_transaction(engine) as conn:
         for tbl in reversed(SQLModel.metadata.sorted_tables):
-            conn.execute(tbl.delete())
+            if tbl.name != "store_meta":
+                conn.execute(tbl.delete())
+        sync_reference(conn)
 
 
 def cmd_coverage(args) -> int:
@@ -206,12 +238,20 @@ def cmd_coverage(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from data_access.bundle import export_bundle
+    from data_access.bundle import RESET_COMMAND, export_bundle
 
     engine = _engine(args)
-    manifest = export_bundle(engine, args.directory)
+    manifest = export_bundle(engine, args.directory, password_hashes=args.with_passwords)
     rows = sum(t["rows"] for t in manifest["tables"])
     print(f"Export écrit dans {args.directory} : {len(manifest['tables'])} tables, {rows} lignes.")
+    if args.with_passwords:
+        print(f"Attention : {args.directory}/user_account.csv contient les empreintes des mots de passe des "
+              "comptes. Conservez cet export comme un secret (lisible par vous seul : dossier 0700, "
+              "fichiers 0600) et supprimez-le dès qu'il ne sert plus.", file=sys.stderr)
+    else:
+        print("Comptes exportés sans leur mot de passe : après rechargement de cet export, un administrateur "
+              f"définit celui de chaque compte avec « {RESET_COMMAND} » (ou exportez avec "
+              "--avec-mots-de-passe pour une copie exacte).")
     return EXIT_OK
 
 
@@ -222,7 +262,7 @@ def cmd_import(args) -> int:
         return EXIT_USAGE
     if path.is_dir():
         return _import_bundle(args, path)
-    from data_access import intake
+    from data_access import imports, intake
     from data_access.datasets import DATASETS
     from data_access.users import load_user
 
@@ -233,8 +273,7 @@ def cmd_import(args) -> int:
     engine = _engine(args)
     from .intake_context import context_kwargs
 
-    kwargs = context_kwargs()
-    who = f"cli:{_os_user()}"
+    who, user = f"cli:{_os_user()}", None
     if args.utilisateur:
         user = load_user(engine, args.utilisateur)
         if user is None:
@@ -243,7 +282,6 @@ def cmd_import(args) -> int:
         if not user.can_write:
             print(f"Erreur : le compte « {user.username} » ({user.role_label}) ne peut pas importer.", file=sys.stderr)
             return EXIT_DATA
-        kwargs["allowed_territories"] = user.allowed_territories()
         who = user.username
     if args.partenaire:
         from data_access.queries import institutions
@@ -252,36 +290,37 @@ def cmd_import(args) -> int:
         if args.partenaire not in known:
             print(f"Erreur : institution « {args.partenaire} » inconnue.", file=sys.stderr)
             return EXIT_USAGE
-    try:
-        validated = intake.validate_file(engine, path, args.dataset, **kwargs)
-    except intake.IntakeError as exc:
-        _print_refusal(exc.problems)
-        if not args.dry_run:
-            intake.record_rejection(engine, username=who, dataset=args.dataset or "?", file_name=path.name,
-                                    checksum=None, problems=exc.problems, institution=args.partenaire)
-        return EXIT_USAGE if isinstance(exc, intake.UnknownDataset) else EXIT_DATA
-    ds = validated.dataset
-    print(f"{path.name} : {ds.label} ({ds.name}) — {validated.source}, "
-          f"{validated.read} ligne(s) lue(s).")
-    if validated.problems or not validated.rows:
-        messages = validated.messages() or [f"{path.name} : aucune ligne de données."]
-        _print_refusal(messages, count=len(validated.problems))
-        if not args.dry_run:
-            intake.record_rejection(engine, username=who, dataset=ds.name, file_name=path.name,
-                                    checksum=validated.checksum, problems=messages, institution=args.partenaire)
-        return EXIT_DATA
-    with engine.connect() as conn:
-        pv = intake.preview(conn, validated)
+    checked = imports.check(engine, path.read_bytes(), path.name, dataset=args.dataset, user=user, username=who,
+                            institution=args.partenaire, journal=not args.dry_run, context=context_kwargs())
+    v = checked.validated
+    if v is not None:
+        print(f"{path.name} : {v.dataset.label} ({v.dataset.name}) — {v.source}, {v.read} ligne(s) lue(s).")
+        for note in v.notes:
+            print(f"  (lu ainsi : {note})")
+    if not checked.ok:
+        _print_refusal(checked.problems, count=checked.problem_count, failed=checked.failed)
+        return EXIT_USAGE if checked.usage_error else EXIT_DATA
+    pv = checked.preview
     print("Changements :", pv.summary() + ".")
+    if pv.by_territory is not None and not pv.by_territory.empty:
+        print(pv.by_territory.to_string(index=False))
     if not pv.by_year.empty:
         print(pv.by_year.to_string(index=False))
     for sentence in pv.replaced:
         print(f"  - {sentence}")
+    if pv.removed:
+        print(f"Attention : {pv.removals_text()}.")
     if args.dry_run:
         print("Vérification seulement (--dry-run) : rien n'a été écrit.")
         return EXIT_OK
+    if pv.removed and not args.confirmer_suppressions:
+        print(f"Import non effectué, la base n'a pas été modifiée : il supprimerait {len(pv.removed)} ligne(s) déjà "
+              "reçue(s). Relisez l'aperçu ci-dessus, puis relancez avec --confirmer-suppressions pour confirmer.",
+              file=sys.stderr)
+        return EXIT_DATA
     try:
-        outcome = intake.apply(engine, pv, username=who, institution=args.partenaire)
+        outcome = imports.confirm(engine, checked, username=who, institution=args.partenaire,
+                                  removals_confirmed=args.confirmer_suppressions)
     except intake.IntakeError as exc:
         _print_refusal(exc.problems)
         return EXIT_DATA
@@ -302,9 +341,12 @@ def _os_user() -> str:
         return "inconnu"
 
 
-def _print_refusal(problems: list[str], count: int | None = None) -> None:
+def _print_refusal(problems: list[str], count: int | None = None, failed: bool = False) -> None:
     n = count if count is not None else len(problems)
-    print(f"Import refusé, la base n'a pas été modifiée ({n} problème{'s' if n > 1 else ''}) :", file=sys.stderr)
+    if failed:
+        print("Import impossible, la base n'a pas été modifiée :", file=sys.stderr)
+    else:
+        print(f"Import refusé, la base n'a pas été modifiée ({n} problème{'s' if n > 1 else ''}) :", file=sys.stderr)
     for problem in problems:
         print(f"  - {problem}", file=sys.stderr)
 
@@ -349,13 +391,20 @@ def cmd_formats(args) -> int:
 
 
 def cmd_user(args) -> int:
-    from data_access.users import AccountError, add_user, list_users, update_user
+    from data_access.users import AccountError, User, add_user, list_users, unlock, update_user
 
     if not args.user_command:
-        print("Erreur : précisez une action (add, set, list).", file=sys.stderr)
+        print("Erreur : précisez une action (add, set, list, unlock).", file=sys.stderr)
         return EXIT_USAGE
     engine = _engine(args)
     try:
+        if args.user_command == "unlock":
+            # whoever runs the command line on the store acts as an administrator, journaled as cli:<os user>
+            admin = User(f"cli:{_os_user()}", "ligne de commande", "administrateur", frozenset(), None)
+            cleared = unlock(engine, args.username, by=admin)
+            print(f"Compte « {args.username.strip().lower()} » déverrouillé : {cleared} échec"
+                  f"{'s' if cleared > 1 else ''} de connexion effacé{'s' if cleared > 1 else ''}.")
+            return EXIT_OK
         if args.user_command == "list":
             frame = list_users(engine)
             print(frame.drop(columns=["Créé le"]).to_string(index=False) if not frame.empty else "Aucun compte.")
@@ -501,11 +550,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # pragma: no cover
         print("Interrompu.", file=sys.stderr)
         return EXIT_DATA
-    except Exception as exc:  # noqa: BLE001 - last-resort French message, no traceback
+    except Exception as exc:  # noqa: BLE001 - last-resort French message, no traceback, no SQL
         from sqlalchemy.exc import OperationalError
 
+        from data_access.imports import safe_detail
+
         if isinstance(exc, OperationalError):
-            print(f"Erreur : impossible d'accéder à la base ({str(exc.orig).strip()}).", file=sys.stderr)
+            print(f"Erreur : impossible d'accéder à la base ({safe_detail(exc)}).", file=sys.stderr)
         else:
-            print(f"Erreur inattendue : {exc}", file=sys.stderr)
+            print(f"Erreur inattendue ({safe_detail(exc)}).", file=sys.stderr)
         return EXIT_DATA

@@ -83,11 +83,8 @@ def dataset_markdown(ds: Dataset) -> str:
                  f"`sample_data/examples/{ds.name}.xlsx`.")
     lines.append("")
     key = ", ".join(f"« {ds.field(k).header} »" for k in ds.key)
-    scope = ", ".join(f"« {ds.field(s).header} »" for s in ds.scope)
     lines.append(f"- **Clé** (une ligne par valeur de la clé ; réimporter met à jour la ligne) : {key}.")
-    lines.append(f"- **Ce qu'un fichier remplace** : pour chaque année (de « {ds.field(ds.period).header} ») "
-                 f"et chaque {scope} présents dans le fichier, les lignes déjà reçues ; les autres années et "
-                 "territoires ne sont pas touchés.")
+    lines.append(f"- **Ce qu'un fichier remplace** : {scope_sentence(ds)}")
     for small, big in ds.not_greater:
         lines.append(f"- « {ds.field(small).header} » ne dépasse pas « {ds.field(big).header} ».")
     for later, earlier in ds.not_before:
@@ -107,6 +104,39 @@ def dataset_markdown(ds: Dataset) -> str:
     return "\n".join(lines)
 
 
+def _example_value(ds: Dataset, name: str) -> str:
+    """A plausible value of a scope field for the worked example of what a file replaces."""
+    f = ds.field(name)
+    if f.kind == "territory":
+        return {"departement": "38", "cme": "CME38", "region": "R82"}[ds.territory_levels[0]] \
+            if ds.territory_levels else "38"
+    if f.kind == "ref" and f.ref_table == "instance":
+        return "CME38"
+    if f.kind == "code" and f.vocabulary:
+        return next(iter(VOCABULARIES[f.vocabulary]))
+    if f.kind == "date":
+        return "14/03/2019"
+    return "…"
+
+
+def scope_sentence(ds: Dataset) -> str:
+    """What a file of this dataset replaces, in French, with a worked example (the declaration says it)."""
+    period = ds.field(ds.period).header
+    if not ds.replaces:
+        return (f"rien : un fichier ajoute les lignes nouvelles et met à jour celles dont la clé existe déjà ; il ne "
+                f"supprime jamais une ligne absente du fichier (les autres données s'y rattachent). Pour retirer "
+                f"une ligne, supprimez-la dans la page **Saisie**.")
+    scope = " × ".join(f"« {ds.field(s).header} »" for s in ds.scope)
+    example = ", ".join(f"« {ds.field(s).header} » = {_example_value(ds, s)}" for s in ds.scope)
+    return (f"pour chaque combinaison année (de « {period} ») × {scope} présente dans le fichier, les lignes déjà "
+            f"reçues de cette combinaison : celles du fichier sont ajoutées ou mises à jour, celles qui n'y sont plus "
+            f"sont supprimées (l'aperçu les compte par territoire et demande une confirmation). Rien d'autre n'est "
+            f"touché. *Exemple* : un fichier dont une ligne est de {EXAMPLE_YEAR} avec {example} remplace les lignes "
+            f"de {EXAMPLE_YEAR} ayant ces mêmes valeurs, et seulement elles : ni les autres années, ni les autres "
+            f"territoires, ni les autres valeurs de ces colonnes. Un compte d'animateur ne peut ni écrire ni supprimer "
+            f"de ligne hors de ses territoires.")
+
+
 def partner_formats_markdown() -> str:
     return "\n".join(dataset_markdown(ds) for ds in DATASET_LIST)
 
@@ -122,9 +152,11 @@ def example_files(engine: Engine) -> dict[str, bytes]:
     out = {}
     with engine.connect() as conn:
         for ds in DATASET_LIST:
-            frame = dataset_frame(conn, ds, years=[EXAMPLE_YEAR], territories=EXAMPLE_TERRITORIES)
+            # Rows other data refer to (instances, plans) of every year: the other examples name them.
+            years = None if not ds.replaces else [EXAMPLE_YEAR]
+            frame = dataset_frame(conn, ds, years=years, territories=EXAMPLE_TERRITORIES)
             if frame.empty:
-                frame = dataset_frame(conn, ds, years=[EXAMPLE_YEAR])
+                frame = dataset_frame(conn, ds, years=years)
             frame = frame.head(EXAMPLE_ROWS)
             out[f"{ds.name}.csv"] = to_csv_bytes(frame, ds, sep=";", encoding="utf-8-sig")
             out[f"{ds.name}.xlsx"] = to_xlsx_bytes(frame, ds)

@@ -9,10 +9,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from data_access import intake
+from data_access import imports, intake
 from data_access.datasets import DATASETS
 
 from . import auth, ui
+from .filters import territory_label
 from .formats_doc import field_rows
 from .intake_context import context_kwargs
 
@@ -21,10 +22,14 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "sample_data" / "examples"
 PENDING = "import_pending"
 
 
-def _problems_frame(v: intake.Validated) -> pd.DataFrame:
-    return pd.DataFrame([{"Ligne": p.line, "Colonne": p.column or "", "Valeur trouvée": p.value or "",
-                          "Problème ou valeur attendue": p.message} for p in v.problems],
-                        columns=["Ligne", "Colonne", "Valeur trouvée", "Problème ou valeur attendue"])
+def _problems_frame(v: intake.Validated, *, for_csv: bool = False) -> pd.DataFrame:
+    """The problems as a table; ``for_csv``: a value that could be taken for a formula gets a leading '."""
+    from data_access.office import safe_frame
+
+    frame = pd.DataFrame([{"Ligne": p.line, "Colonne": p.column or "", "Valeur trouvée": p.value or "",
+                           "Problème ou valeur attendue": p.message} for p in v.problems],
+                         columns=["Ligne", "Colonne", "Valeur trouvée", "Problème ou valeur attendue"])
+    return safe_frame(frame) if for_csv else frame
 
 
 def formats_help(dataset: str | None) -> None:
@@ -56,8 +61,8 @@ def render() -> None:
     ui.sample_banner()
     st.markdown("Déposez le fichier annuel d'un partenaire. Il est **vérifié entièrement avant toute écriture** : "
                 "tous les problèmes sont listés avec leur ligne et leur colonne. S'il est valide, vous voyez ce "
-                "qu'il change (lignes ajoutées, modifiées, supprimées) et vous confirmez ; l'import se fait alors "
-                "en une seule transaction. Importer deux fois le même fichier ne change rien.")
+                "qu'il change (lignes ajoutées, modifiées, supprimées, par territoire) et vous confirmez ; l'import "
+                "se fait alors en une seule transaction. Importer deux fois le même fichier ne change rien.")
     ref = ui.reference_data(ui.data_version())
     user = auth.require_writer("importer des fichiers")
     names = [AUTO, *DATASETS]
@@ -81,58 +86,42 @@ def render() -> None:
         st.session_state.pop(PENDING, None)
         return
     data = upload.getvalue()
-    token = (hashlib.sha256(data).hexdigest(), dataset, user.username)
+    token = (hashlib.sha256(data).hexdigest(), dataset, user.username, partner)
     pending = st.session_state.get(PENDING)
     if pending is None or pending["token"] != token:
-        try:
-            with st.spinner("Vérification du fichier…"):
-                v = intake.validate_file(ui.engine(), data, None if dataset == AUTO else dataset,
-                                         file_name=upload.name, allowed_territories=user.allowed_territories(),
-                                         **context_kwargs())
-        except intake.IntakeError as exc:
-            _rejected(upload.name, token[0], exc.problems, user, dataset, partner, token)
-            return
-        pending = {"token": token, "validated": v, "preview": None, "journaled": False}
-        if v.ok:
-            with ui.engine().connect() as conn:
-                pending["preview"] = intake.preview(conn, v)
+        with st.spinner("Vérification du fichier…"):
+            checked = imports.check(ui.engine(), data, upload.name, dataset=None if dataset == AUTO else dataset,
+                                    user=user, username=user.username, institution=partner or None,
+                                    context=context_kwargs())
+        pending = {"token": token, "checked": checked}
         st.session_state[PENDING] = pending
-    v, pv = pending["validated"], pending["preview"]
-    st.caption(f"{upload.name} : {v.dataset.label} — {v.source}, {v.read} ligne(s) lue(s). "
-               + " ".join(v.notes))
-    if not v.ok:
-        messages = v.messages() or [f"{upload.name} : aucune ligne de données sous l'en-tête."]
-        if not pending["journaled"]:
-            intake.record_rejection(ui.engine(), username=user.username, dataset=v.dataset.name,
-                                    file_name=upload.name, checksum=v.checksum, problems=messages,
-                                    institution=partner or None)
-            pending["journaled"] = True
-        n = len(v.problems) or 1
-        st.error(f"**Fichier refusé, rien n'a été écrit** : {n} problème{'s' if n > 1 else ''}. Corrigez le "
-                 "fichier et déposez-le à nouveau.", icon=":material/block:")
-        if v.problems:
-            frame = _problems_frame(v)
-            st.dataframe(frame, hide_index=True, width="stretch",
-                         column_config={"Ligne": st.column_config.NumberColumn(format="%d", width="small"),
-                                        "Problème ou valeur attendue": st.column_config.TextColumn(width="large")})
-            st.download_button("Télécharger la liste des problèmes (CSV)",
-                               frame.to_csv(sep=";", index=False).encode("utf-8-sig"),
-                               file_name=f"problemes-{Path(upload.name).stem}.csv", mime="text/csv",
-                               icon=":material/download:")
-        else:
-            st.write(messages[0])
+    checked: imports.Checked = pending["checked"]
+    v = checked.validated
+    if v is not None:
+        st.caption(f"{upload.name} : {v.dataset.label} — {v.source}, {v.read} ligne(s) lue(s).")
+        if v.notes:
+            st.info("**Lu ainsi** :\n\n" + "\n".join(f"- {n}" for n in v.notes), icon=":material/info:")
+    if not checked.ok:
+        _refused(checked, upload.name)
         return
+    pv = checked.preview
     _show_preview(pv)
     if pv.changes == 0:
         st.info("Ce fichier ne change rien : la base contient déjà exactement ces données.",
                 icon=":material/check_circle:")
+    confirmed = True
+    if pv.removed:
+        confirmed = st.checkbox(f"Je confirme la suppression de {_rows(len(pv.removed))} déjà reçue"
+                                f"{'s' if len(pv.removed) > 1 else ''} ({_removal_places(pv)}).",
+                                key="import_confirm_removals")
     label = "Confirmer l'import" if pv.changes else "Enregistrer la réception au journal"
-    if st.button(label, type="primary", icon=":material/task_alt:", key="import_confirm"):
+    if st.button(label, type="primary", icon=":material/task_alt:", key="import_confirm", disabled=not confirmed):
         try:
-            outcome = intake.apply(ui.engine(), pv, username=user.username, institution=partner or None)
+            outcome = imports.confirm(ui.engine(), checked, username=user.username, institution=partner or None,
+                                      removals_confirmed=confirmed)
         except intake.IntakeError as exc:
             for p in exc.problems:
-                st.error(p)
+                st.error(p, icon=":material/block:")
             st.session_state.pop(PENDING, None)
             return
         st.session_state.pop(PENDING, None)
@@ -143,16 +132,35 @@ def render() -> None:
         st.page_link("pages/journal.py", label="Voir le journal des écritures", icon=":material/history:")
 
 
-def _rejected(file_name: str, checksum, problems: list[str], user, dataset: str, partner: str, token) -> None:
-    pending = st.session_state.get(PENDING)
-    if not (pending and pending.get("token") == token):
-        intake.record_rejection(ui.engine(), username=user.username, dataset=dataset if dataset != AUTO else "?",
-                                file_name=file_name, checksum=checksum, problems=problems,
-                                institution=partner or None)
-        st.session_state[PENDING] = {"token": token, "validated": None, "preview": None, "journaled": True,
-                                     "problems": problems}
-    st.error("**Fichier refusé, rien n'a été écrit.**\n\n" + "\n".join(f"- {p}" for p in problems),
-             icon=":material/block:")
+def _rows(n: int) -> str:
+    return f"{n} ligne{'s' if n > 1 else ''}"
+
+
+def _removal_places(pv: intake.Preview) -> str:
+    frame = pv.by_territory
+    return ", ".join(f"{r['Territoire']} : {r['supprimées']}" for r in frame.to_dict("records") if r["supprimées"])
+
+
+def _refused(checked: imports.Checked, file_name: str) -> None:
+    """Every problem of a refused file (already journaled), with a CSV of them."""
+    v = checked.validated
+    if checked.failed:
+        st.error(checked.problems[0], icon=":material/error:")
+        return
+    n = checked.problem_count or 1
+    st.error(f"**Fichier refusé, rien n'a été écrit** : {n} problème{'s' if n > 1 else ''}. Corrigez le "
+             "fichier et déposez-le à nouveau.", icon=":material/block:")
+    if v is not None and v.problems:
+        frame = _problems_frame(v)
+        st.dataframe(frame, hide_index=True, width="stretch",
+                     column_config={"Ligne": st.column_config.NumberColumn(format="%d", width="small"),
+                                    "Problème ou valeur attendue": st.column_config.TextColumn(width="large")})
+        st.download_button("Télécharger la liste des problèmes (CSV)",
+                           _problems_frame(v, for_csv=True).to_csv(sep=";", index=False).encode("utf-8-sig"),
+                           file_name=f"problemes-{Path(file_name).stem}.csv", mime="text/csv",
+                           icon=":material/download:")
+    else:
+        st.markdown("\n".join(f"- {p}" for p in checked.problems))
 
 
 def _show_preview(pv: intake.Preview) -> None:
@@ -162,20 +170,29 @@ def _show_preview(pv: intake.Preview) -> None:
     m[1].metric("Lignes modifiées", len(pv.updated))
     m[2].metric("Lignes supprimées", len(pv.removed))
     m[3].metric("Lignes inchangées", pv.unchanged)
-    if pv.replaced and pv.changes:
-        box = st.warning if pv.removed or pv.updated else st.info
-        box("**Cet import remplace des données déjà reçues** :\n\n" + "\n".join(f"- {s}" for s in pv.replaced)
-            + ("\n\nLes lignes absentes du fichier seront supprimées." if pv.removed else ""),
-            icon=":material/swap_horiz:")
-    if not pv.by_year.empty:
-        st.dataframe(pv.by_year, hide_index=True,
+    if pv.removed:
+        st.warning(f"**Cet import supprime des données déjà reçues** : {pv.removals_text()}. Ces lignes sont en base "
+                   "mais absentes du fichier, pour les années et territoires que le fichier couvre. Cochez la "
+                   "confirmation ci-dessous si c'est voulu.", icon=":material/delete:")
+    elif pv.replaced and pv.updated:
+        st.info("**Cet import met à jour des données déjà reçues** :\n\n"
+                + "\n".join(f"- {s}" for s in pv.replaced), icon=":material/swap_horiz:")
+    capitalised = {c: c.capitalize() for c in ("ajoutées", "modifiées", "supprimées", "inchangées")}
+    if pv.by_territory is not None and not pv.by_territory.empty and pv.changes:
+        st.markdown("**Par territoire**")
+        names = ui.reference_data(ui.data_version())["all_territories"]
+        labels = {code: territory_label(code, names) for code in pv.by_territory["Territoire"]}
+        st.dataframe(pv.by_territory.assign(Territoire=pv.by_territory["Territoire"].map(labels))
+                     .rename(columns=capitalised), hide_index=True)
+    if not pv.by_year.empty and pv.changes:
+        st.markdown("**Par année**")
+        st.dataframe(pv.by_year.rename(columns=capitalised), hide_index=True,
                      column_config={"Année": st.column_config.NumberColumn(format="%d")})
     ds = pv.dataset
     details = []
-    for what, recs in (("ajoutée", pv.added), ("modifiée", [n for _, n, _ in pv.updated]),
-                       ("supprimée", pv.removed)):
+    for what, recs in (("supprimée", pv.removed), ("ajoutée", pv.added), ("modifiée", [n for _, n, _ in pv.updated])):
         for r in recs[:20]:
             details.append({"Changement": what, **{ds.field(k).header: intake._show(r.get(k)) for k in ds.key}})
     if details:
-        with st.expander("Détail des changements (20 premières lignes de chaque sorte)"):
+        with st.expander("Détail des changements (20 premières lignes de chaque sorte)", expanded=bool(pv.removed)):
             st.dataframe(pd.DataFrame(details), hide_index=True, width="stretch")

@@ -359,34 +359,12 @@ def _frame(name: str, data) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 
 
-def _territories() -> pd.DataFrame:
-    rows = []
+def _reference(name: str) -> pd.DataFrame:
+    """A reference table as shipped in ``data_access/reference_data`` (the sample does not invent
+    territories, institutions or instances: a store made with ``init`` holds the same rows)."""
+    from data_access.reference import reference_frames
 
-    def add(code, name, level, parent, geo, pop):
-        rows.append({"code": code, "name": name, "level": level, "parent_code": parent, "geo_code": geo,
-                     "population": int(pop), "population_year": 2016,
-                     "population_source": POPULATION_SOURCE, "population_approx": True})
-
-    add(REGION, "Rhône-Alpes", "region", None, "82", sum(DEPT_POP.values()))
-    for code, name, pop in REGIONS_2016:
-        add(code, name, "region", None, code[1:], pop)
-    for code, name, pop, _ in DEPARTEMENTS:
-        add(code, name, "departement", REGION, code, pop)
-    for code, name, _ in CMES:
-        add(code, name, "cme", REGION, None, CME_POP[code])
-    return _frame("territory", rows)
-
-
-def _cme_perimeters() -> pd.DataFrame:
-    rows = [{"cme_code": c, "departement_code": d, "valid_from": 2016, "valid_to": None}
-            for c in CME_CODES for d in CME_DEPTS[c]]
-    return _frame("cme_perimeter", rows)
-
-
-def _reporting_years() -> pd.DataFrame:
-    rows = [{"year": 2015, "in_charter": False, "note": "Année de signature (8 décembre 2015)"}]
-    rows += [{"year": y, "in_charter": True, "note": None} for y in YEARS]
-    return _frame("reporting_year", rows)
+    return _frame(name, reference_frames()[name].to_dict("records"))
 
 
 def _local(kind: str, dept: str) -> str:
@@ -395,28 +373,6 @@ def _local(kind: str, dept: str) -> str:
 
 def _at(cme: str) -> str:
     return f"AT-{cme}"
-
-
-def _institutions() -> pd.DataFrame:
-    rows = [{"code": code, "name": name, "type": typ, "territory_code": REGION,
-             "signatory": True, "cpr_member": True} for code, name, typ in SIGNATORIES]
-    rows.append({"code": ISE, "name": "INFO SANTE EMPLOI (plateforme régionale)", "type": "info_sante_emploi",
-                 "territory_code": REGION, "signatory": False, "cpr_member": False})
-    rows.append({"code": ARACT, "name": "ARACT Rhône-Alpes", "type": "autre",
-                 "territory_code": REGION, "signatory": False, "cpr_member": False})
-    for d in DEPT_CODES:
-        of = DEPT_OF[d]
-        for kind, typ, name in (("MDPH", "mdph", f"MDPH {of}"),
-                                ("SAMETH", "sameth", f"SAMETH {of}"),
-                                ("SST", "sst", f"Services de santé au travail {of}"),
-                                ("CAPEMPLOI", "cap_emploi", f"Cap emploi {of}")):
-            rows.append({"code": _local(kind, d), "name": name, "type": typ, "territory_code": d,
-                         "signatory": False, "cpr_member": False})
-    for c in CME_CODES:
-        rows.append({"code": _at(c), "name": f"Animation territoriale {CME_NAME[c]}",
-                     "type": "animation_territoriale", "territory_code": c,
-                     "signatory": False, "cpr_member": False})
-    return _frame("institution", rows)
 
 
 def _inst_names() -> dict[str, str]:
@@ -467,18 +423,19 @@ PRESENCE = {"UPA": 0.45, "CFTC": 0.5, "CFE-CGC": 0.55, "CGPME": 0.6, "FO": 0.65,
 PRESENCE_BY_KIND = {"MDPH": 0.6, "SST": 0.72, "CAPEMPLOI": 0.85}
 
 
+# Working groups of the sample besides the reference GT-INDICATEURS (fictitious activity).
+SAMPLE_INSTANCES = tuple(w for w in WORKING_GROUPS if w[0] != "GT-INDICATEURS")
+
+
 def _instances() -> pd.DataFrame:
-    rows = [{"code": "CPR", "kind": "cpr", "name": "Comité de pilotage régional maintien dans l'emploi",
-             "territory_code": REGION, "start_year": 2016, "end_year": None, "chair_institution_code": "DIRECCTE",
-             "purpose": "Piloter la politique régionale concertée de maintien dans l'emploi et l'évaluer chaque année."}]
-    for c in CME_CODES:
-        rows.append({"code": c, "kind": "cme", "name": f"Comité de maintien dans l'emploi — {CME_NAME[c]}",
-                     "territory_code": c, "start_year": 2016, "end_year": None,
-                     "chair_institution_code": CME_CHAIR[c],
-                     "purpose": "Animer le réseau local des acteurs du maintien et porter le plan d'actions territorial."})
-    for code, name, chair, start, purpose in WORKING_GROUPS:
-        rows.append({"code": code, "kind": "groupe_travail", "name": name, "territory_code": REGION,
-                     "start_year": start, "end_year": None, "chair_institution_code": chair, "purpose": purpose})
+    """The reference instances (CPR, CMEs, indicators group) and the sample's other working groups."""
+    rows = _reference("instance").to_dict("records")
+    known = {r["code"] for r in rows}
+    for code, name, chair, start, purpose in SAMPLE_INSTANCES:
+        if code not in known:
+            rows.append({"code": code, "kind": "groupe_travail", "name": name, "territory_code": REGION,
+                         "start_year": start, "end_year": None, "chair_institution_code": chair,
+                         "purpose": purpose})
     return _frame("instance", rows)
 
 
@@ -1457,11 +1414,6 @@ def _communication_actions(seed: int, scale: int):
 # --------------------------------------------------------------------------------------
 
 
-def _survey_questions() -> pd.DataFrame:
-    return _frame("survey_question", [{"code": c, "wording": w, "respondent_type": r}
-                                      for c, w, r, _ in _survey_catalogue()])
-
-
 def _survey_results(seed: int) -> pd.DataFrame:
     rng = _rng(seed, "survey_result")
     rows = []
@@ -1876,11 +1828,9 @@ def build_sample_frames(scale: int = 1, seed: int = SAMPLE_SEED) -> dict[str, pd
     if scale < 1:
         raise ValueError("scale must be >= 1")
     f: dict[str, pd.DataFrame] = {}
-    f["territory"] = _territories()
-    f["cme_perimeter"] = _cme_perimeters()
-    f["reporting_year"] = _reporting_years()
+    for name in ("territory", "cme_perimeter", "reporting_year", "institution", "survey_question"):
+        f[name] = _reference(name)
     f["store_meta"] = _store_meta(scale, seed)
-    f["institution"] = _institutions()
     f["instance"] = _instances()
     f["meeting"], f["meeting_attendance"] = _meetings(seed)
     f["instance_output"] = _instance_outputs(seed)
@@ -1904,7 +1854,6 @@ def build_sample_frames(scale: int = 1, seed: int = SAMPLE_SEED) -> dict[str, pd
     f["at_yearly_activity"] = _at_yearly_activity(seed)
     f["communication_plan"], f["communication_plan_item"] = _communication_plans(seed)
     f["communication_action"], f["communication_reach"] = _communication_actions(seed, scale)
-    f["survey_question"] = _survey_questions()
     f["survey_result"] = _survey_results(seed)
     f["retention_case"], f["case_measure"] = _retention_cases(seed, scale)
     f["indicator_value"] = _indicator_values(seed)
@@ -1920,27 +1869,39 @@ def build_sample_frames(scale: int = 1, seed: int = SAMPLE_SEED) -> dict[str, pd
 
 
 def load_sample(engine, scale: int = 1, seed: int = SAMPLE_SEED) -> dict[str, int]:
-    """Insert the sample into an EMPTY, already-migrated store, in one transaction.
+    """Insert the sample into a migrated store holding only its reference data, in one transaction.
 
-    Tables are written in ``SQLModel.metadata.sorted_tables`` order (every foreign
-    key points to an earlier table). Returns the rows inserted per table.
+    The migrations have loaded the reference rows (territories, institutions, instances…): the
+    sample adds the rows it has beyond them (its working groups) and all its fictitious activity.
+    Tables are written in ``SQLModel.metadata.sorted_tables`` order (every foreign key points to an
+    earlier table). Returns the rows inserted per table.
     """
-    from data_access.db import bulk_insert, bump_data_version, reset_sequences, set_meta, store_is_empty
+    from sqlalchemy import select
+
+    from data_access.db import bulk_insert, bump_data_version, reset_sequences, set_meta, store_is_empty, \
+        write_transaction
 
     if not store_is_empty(engine):
-        raise RuntimeError("Le stockage n'est pas vide : les données fictives ne peuvent être chargées "
-                           "que dans un stockage vide.")
+        raise RuntimeError("Le stockage contient déjà des données ou des comptes : les données fictives ne peuvent "
+                           "être chargées que dans un stockage qui ne contient que ses données de référence.")
     frames = build_sample_frames(scale=scale, seed=seed)
     counts: dict[str, int] = {}
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         for tbl in tables_in_dependency_order():
-            counts[tbl.name] = bulk_insert(conn, tbl.name, frames[tbl.name])
+            if tbl.name == "store_meta":
+                continue
+            frame = frames[tbl.name]
+            pk = [c.name for c in tbl.primary_key.columns]
+            stored = {tuple(r) for r in conn.execute(select(*(tbl.c[c] for c in pk)))} if not frame.empty else set()
+            if stored:  # reference rows already loaded by the migrations
+                keep = [tuple(k) not in stored for k in frame[pk].itertuples(index=False)]
+                frame = frame[keep]
+            counts[tbl.name] = bulk_insert(conn, tbl.name, frame)
         reset_sequences(conn)
         set_meta(conn, "sample", "1")
         set_meta(conn, "sample_scale", str(int(scale)))
         set_meta(conn, "sample_seed", str(int(seed)))
         bump_data_version(conn)
-        counts["store_meta"] += 1  # data_version
     return counts
 
 

@@ -7,6 +7,14 @@ row, ISO dates (``2018-03-01``), ISO date-times with offset, booleans ``true`` /
 ``false``, empty cell = no value. Exporting a store and importing the bundle into
 an empty store reproduces it exactly (same rows, same ids).
 
+Accounts: the password hashes (Argon2id) are left out unless asked for
+(``password_hashes=True``, ``python -m dashboard export --avec-mots-de-passe``): the
+``password_hash`` column is there but empty, and on import such an account gets
+:data:`UNUSABLE_PASSWORD`, which no password matches, until an administrator sets one
+(``python -m dashboard user set NOM --mot-de-passe``). With the hashes the round trip is
+exact. The directory is made private (0700) and every file is written 0600, also when
+the directory or the files already exist.
+
 Loading one CSV file named after a table (``ise_call.csv``) appends its rows.
 Validation with French messages naming file, line and column is done here on
 types and references; the partners' yearly files have their own validating
@@ -20,6 +28,8 @@ import datetime as dt
 import hashlib
 import io
 import json
+import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,11 +40,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from . import models  # noqa: F401
-from .db import bulk_insert, bump_data_version, current_revision, reset_sequences, row_counts
+from .db import bulk_insert, bump_data_version, current_revision, reset_sequences, store_is_empty, write_transaction
 from .derive import DERIVED_COLUMNS, derive_frame
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
+# Columns holding secrets, exported only on request (written empty otherwise).
+SECRET_COLUMNS = {"user_account": ("password_hash",)}
+# What an account imported without its hash gets: not an Argon2 hash, so every sign-in is refused.
+UNUSABLE_PASSWORD = "!"
+RESET_COMMAND = "python -m dashboard user set NOM --mot-de-passe"
+
+log = logging.getLogger(__name__)
 
 
 class BundleError(Exception):
@@ -67,8 +84,9 @@ def _format_value(value, col_type) -> str:
     return str(value)
 
 
-def table_csv(conn, tbl, *, limit: int | None = None) -> tuple[bytes, int]:
-    """One table as CSV bytes in the bundle's conventions, rows ordered by primary key."""
+def table_csv(conn, tbl, *, limit: int | None = None, blank: tuple[str, ...] = ()) -> tuple[bytes, int]:
+    """One table as CSV bytes in the bundle's conventions, rows ordered by primary key; the columns
+    named in ``blank`` keep their header but are written empty (secrets left out)."""
     cols = list(tbl.c)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -78,25 +96,38 @@ def table_csv(conn, tbl, *, limit: int | None = None) -> tuple[bytes, int]:
         stmt = stmt.limit(limit)
     n = 0
     for row in conn.execute(stmt):
-        writer.writerow([_format_value(v, _sql_type(c)) for v, c in zip(row, cols)])
+        writer.writerow(["" if c.name in blank else _format_value(v, _sql_type(c)) for v, c in zip(row, cols)])
         n += 1
     return buf.getvalue().encode("utf-8"), n
 
 
-def export_bundle(engine: Engine, directory: str | Path) -> dict:
-    """Write every table to ``directory`` (created) as CSV plus a manifest; returns the manifest."""
+def _write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` readable by its owner only (0600), an existing file included;
+    a symbolic link in its place is refused rather than followed."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    with os.fdopen(fd, "wb") as f:
+        os.fchmod(f.fileno(), 0o600)  # before any byte is written: an existing file keeps its mode on open
+        f.truncate(0)
+        f.write(data)
+
+
+def export_bundle(engine: Engine, directory: str | Path, *, password_hashes: bool = False) -> dict:
+    """Write every table to ``directory`` (created, 0700) as CSV files plus a manifest, all 0600;
+    returns the manifest. The accounts' password hashes only with ``password_hashes=True``."""
     out = Path(directory)
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(out, 0o700)
     manifest = {
         "format_version": FORMAT_VERSION,
         "schema_revision": current_revision(engine),
         "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "password_hashes": password_hashes,
         "tables": [],
     }
     with engine.connect() as conn:
         for tbl in _tables():
-            data, n = table_csv(conn, tbl)
-            (out / f"{tbl.name}.csv").write_bytes(data)
+            data, n = table_csv(conn, tbl, blank=() if password_hashes else SECRET_COLUMNS.get(tbl.name, ()))
+            _write_private(out / f"{tbl.name}.csv", data)
             manifest["tables"].append({
                 "table": tbl.name,
                 "file": f"{tbl.name}.csv",
@@ -104,7 +135,7 @@ def export_bundle(engine: Engine, directory: str | Path) -> dict:
                 "columns": [c.name for c in tbl.c],
                 "sha256": hashlib.sha256(data).hexdigest(),
             })
-    (out / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    _write_private(out / MANIFEST, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     return manifest
 
 
@@ -127,6 +158,8 @@ def _sql_type(col):
 
 
 def _parse_cell(raw: str, col, file_name: str, line: int, problems: list[str]):
+    if raw == "" and col.name in SECRET_COLUMNS.get(col.table.name, ()):
+        return UNUSABLE_PASSWORD  # exported without its hash: the account waits for a new password
     if raw == "":
         if not col.nullable and not col.primary_key and col.default is None and col.server_default is None:
             problems.append(f"{file_name}, ligne {line}, colonne « {col.name} » : valeur manquante (obligatoire).")
@@ -266,12 +299,10 @@ def import_bundle(engine: Engine, directory: str | Path) -> dict[str, int]:
         raise BundleError(f"{manifest_path} : manifeste illisible ({exc}).") from None
     if manifest.get("format_version") != FORMAT_VERSION:
         raise BundleError(f"{manifest_path} : version de format {manifest.get('format_version')} non prise en charge.")
-    with engine.connect() as conn:
-        counts = row_counts(conn)
-    if any(n for name, n in counts.items() if name not in models.DERIVED_TABLES):
+    if not store_is_empty(engine):
         raise BundleError(
-            "La base n'est pas vide : un export complet ne se recharge que dans une base vide "
-            "(créez-en une avec « python -m dashboard init », sans --sample)."
+            "La base n'est pas vide : un export complet ne se recharge que dans une base qui ne contient que "
+            "ses données de référence (créez-en une avec « python -m dashboard init », sans --sample)."
         )
     entries = {e["table"]: e for e in manifest.get("tables", [])}
     problems: list[str] = []
@@ -298,7 +329,11 @@ def import_bundle(engine: Engine, directory: str | Path) -> dict[str, int]:
     if problems:
         raise BundleError(problems)
     inserted: dict[str, int] = {}
-    with engine.begin() as conn:  # one transaction: a failure rolls every table back
+    with write_transaction(engine) as conn:  # one transaction: a failure rolls every table back
+        # The bundle is the whole store: its reference rows and bookkeeping replace the ones the
+        # migrations loaded, so that the round trip is exact.
+        for tbl in reversed(_tables()):
+            conn.execute(tbl.delete())
         for tbl in _tables():
             p = parsed.get(tbl.name)
             if p is None or p.frame.empty:
@@ -309,7 +344,25 @@ def import_bundle(engine: Engine, directory: str | Path) -> dict[str, int]:
                 raise BundleError(_integrity_message(exc, f"{tbl.name}.csv")) from None
         reset_sequences(conn)
         bump_data_version(conn)
+    locked = accounts_without_password(engine)
+    if locked:
+        log.warning(password_reset_notice(locked))
     return inserted
+
+
+def accounts_without_password(engine: Engine) -> list[str]:
+    """Accounts that hold :data:`UNUSABLE_PASSWORD` (loaded from a bundle exported without hashes)."""
+    ua = SQLModel.metadata.tables["user_account"]
+    with engine.connect() as conn:
+        return list(conn.execute(select(ua.c.username).where(ua.c.password_hash == UNUSABLE_PASSWORD)
+                                 .order_by(ua.c.username)).scalars())
+
+
+def password_reset_notice(usernames: list[str]) -> str:
+    """French sentence telling which accounts need a new password, and how to set it."""
+    return (f"{len(usernames)} compte(s) rechargé(s) sans mot de passe (export fait sans "
+            f"--avec-mots-de-passe) : {', '.join(usernames)}. Ils ne peuvent pas se connecter tant qu'un "
+            f"administrateur n'a pas défini leur mot de passe : {RESET_COMMAND}")
 
 
 def import_table_file(engine: Engine, path: str | Path, table_name: str | None = None) -> int:
@@ -335,4 +388,6 @@ def import_table_file(engine: Engine, path: str | Path, table_name: str | None =
             raise BundleError(_integrity_message(exc, path.name)) from None
         reset_sequences(conn)
         bump_data_version(conn)
+    if name in SECRET_COLUMNS and (locked := accounts_without_password(engine)):
+        log.warning(password_reset_notice(locked))
     return n

@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.engine import Engine
 
-from .db import table
+from .db import table, write_transaction
 from .journal import record as journal_record
 from .users import User, WriteRefused, require_writer
 
@@ -88,7 +88,7 @@ def add(engine: Engine, *, target: str, territory: str, year: int, text: str, va
         raise CommentError(problems)
     now = _now()
     c = table("analysis_comment")
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         result = conn.execute(insert(c).values(indicator_id=target, territory_code=territory, year=int(year),
                                                author=author.strip(), text=text.strip(), created_at=now,
                                                updated_at=now))
@@ -108,7 +108,7 @@ def _existing(conn, comment_id: int):
 def edit(engine: Engine, comment_id: int, *, text: str, user: User | None) -> None:
     """Replace the text of a comment (the editor becomes its author). Raises :class:`CommentError`."""
     c = table("analysis_comment")
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         row = _existing(conn, comment_id)
         _check(user, row["territory_code"])
         problems = validate(engine, target=row["indicator_id"], territory=row["territory_code"], year=row["year"],
@@ -123,7 +123,7 @@ def edit(engine: Engine, comment_id: int, *, text: str, user: User | None) -> No
 
 def remove(engine: Engine, comment_id: int, *, user: User | None) -> None:
     c = table("analysis_comment")
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         row = _existing(conn, comment_id)
         _check(user, row["territory_code"])
         conn.execute(delete(c).where(c.c.id == int(comment_id)))

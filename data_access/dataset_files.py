@@ -17,16 +17,23 @@ from sqlmodel import SQLModel
 from .datasets import Dataset
 
 
+# Label of the parent's territory in ``stored_select`` (a row with no territory column of its own).
+PARENT_TERRITORY = "_territory"
+
+
 def stored_select(ds: Dataset):
     """SELECT of a dataset's stored rows: its table's columns and, for a dataset with a lookup, the
-    parent's natural key under the file's field names. Returns the statement and a function giving
-    the column of a field."""
+    parent's natural key under the file's field names (and the parent's territory as
+    ``PARENT_TERRITORY`` when the table has none). Returns the statement and a function giving the
+    column of a field."""
     tbl = ds.tbl
     joins, extra = tbl, {}
     if ds.lookup:
         parent = SQLModel.metadata.tables[ds.lookup.table]
         joins = tbl.join(parent, tbl.c[ds.lookup.fk] == parent.c.id)
         extra = {name: parent.c[pc] for name, pc in ds.lookup.by if name not in tbl.c}
+        if "territory_code" not in tbl.c and "territory_code" in parent.c:
+            extra[PARENT_TERRITORY] = parent.c.territory_code
     stmt = select(*tbl.c, *(c.label(n) for n, c in extra.items())).select_from(joins)
     return stmt, lambda name: tbl.c[name] if name in tbl.c else extra[name]
 

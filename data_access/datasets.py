@@ -11,7 +11,12 @@ French header; this module only declares what the schema cannot say:
 - ``scope``: with the year, the part of the store that a file replaces. Importing a file replaces,
   for each (year, scope values) combination present in the file, the stored rows of that
   combination: rows of the file are added or updated, stored rows absent from the file are removed.
-  A file never touches a year or a territory it does not contain;
+  Every scope places its rows in one territory (``territory_code``, an instance, which belongs to
+  one territory, or a parent row), so a file never touches a year or a territory it does not
+  contain (:func:`scope_territory_problems` checks the declarations);
+- ``replaces``: False for datasets other rows refer to (instances, action plans): a file adds and
+  updates rows but never removes one by omission (a removal goes through the form's delete, which
+  shows what depends on the row);
 - ``lists``: a cell holding several codes (``CARSAT|SAMETH38``) or code=number pairs
   (``salarie=12|employeur=3``) that fill a child table;
 - ``lookup``: a reference to a parent row by its natural key (a meeting by instance, date and kind);
@@ -129,6 +134,17 @@ HEADERS = {
 }
 
 
+# Integer columns holding a year of the charter (validated against the reporting years).
+# (An end year or a plan's last year may lie after the charter: they are plain integers with bounds.)
+YEAR_COLUMNS = frozenset({"year", "first_year", "start_year"})
+# Default plausible bounds of numeric fields: counts of persons, sessions, answers… stay far below
+# 10 million; any value of a float column (a share, a rate, a number of days) within ±10^12.
+# PostgreSQL's INTEGER holds up to 2 147 483 647: a bound below it keeps "3 000 000 000" a French
+# problem on the line instead of a database error.
+INT_BOUNDS = (0, 10_000_000)
+FLOAT_BOUNDS = (-1e12, 1e12)
+
+
 @dataclass(frozen=True)
 class ListColumn:
     """A cell holding several codes, or code=number pairs, written to a child table."""
@@ -171,6 +187,9 @@ class Dataset:
     form: bool = False
     pseudonymous: bool = False
     notes: str = ""
+    replaces: bool = True
+    # Plausible (min, max) per numeric field, beyond the defaults of its kind (see ``bounds_of``).
+    bounds: tuple[tuple[str, float, float], ...] = ()
 
     @property
     def tbl(self):
@@ -214,7 +233,7 @@ def _kind(col) -> tuple[str, str | None]:
     if isinstance(t, Boolean):
         return "bool", None
     if isinstance(t, Integer):
-        return ("year" if col.name in ("year", "first_year") else "int"), None
+        return ("year" if col.name in YEAR_COLUMNS else "int"), None
     if isinstance(t, Float):
         return "float", None
     if isinstance(t, (Date, DateTime)):
@@ -265,6 +284,30 @@ def fields_of(name: str) -> list[FieldSpec]:
     return out
 
 
+def bounds_of(ds: Dataset, f: FieldSpec) -> tuple[float, float] | None:
+    """Plausible (min, max) of a numeric field: the dataset's declaration, else its kind's default."""
+    for name, low, high in ds.bounds:
+        if name == f.name:
+            return low, high
+    if f.kind == "int":
+        return INT_BOUNDS
+    if f.kind == "float":
+        return FLOAT_BOUNDS
+    return None
+
+
+def scope_territory_problems() -> list[str]:
+    """Declarations whose replacement scope does not place rows in one territory (must be empty)."""
+    problems = []
+    for ds in DATASET_LIST:
+        placed = "territory_code" in ds.scope or ds.lookup is not None or any(
+            ds.field(s).kind == "ref" and "territory_code" in SQLModel.metadata.tables[ds.field(s).ref_table].c
+            for s in ds.scope)
+        if not placed:
+            problems.append(f"{ds.name}: scope {ds.scope} without a territory")
+    return problems
+
+
 def normalise_header(text: str) -> str:
     """Header comparison key: no accents, lower case, single spaces, no punctuation around words."""
     # Separators first: the ASCII folding below would drop a typographic apostrophe (’, as Excel's
@@ -310,14 +353,16 @@ DATASET_LIST: list[Dataset] = [
     ),
     Dataset(
         name="indicator_value", table="indicator_value", label="Valeurs annuelles d'indicateurs",
-        key=("indicator_id", "territory_code", "year"), period="year", scope=("source",),
+        key=("indicator_id", "territory_code", "year"), period="year", scope=("territory_code", "source"),
         sent_by="les partenaires pour les indicateurs de la question 6 (et les valeurs des autres régions)",
         territory_levels=("departement", "region"),
-        notes="Une ligne par indicateur, territoire et année. Les parts sont en % (0 à 100).",
+        notes="Une ligne par indicateur, territoire et année. Les parts sont en % (0 à 100). Un fichier "
+              "remplace, pour chaque année, territoire et source qu'il contient, les valeurs déjà reçues de "
+              "cette source.",
     ),
     Dataset(
         name="actor_caseload", table="actor_caseload", label="Prises en charge des acteurs",
-        key=("territory_code", "year", "actor"), period="year", scope=("actor",),
+        key=("territory_code", "year", "actor"), period="year", scope=("territory_code", "actor"),
         sent_by="AGEFIPH, CARSAT, MSA : situations prises en charge par acteur",
         territory_levels=("departement",),
         headers={"territory_code": "Département"},
@@ -354,6 +399,33 @@ DATASET_LIST: list[Dataset] = [
         headers={"territory_code": "Département"},
         lists=(ListColumn("reach", "Publics atteints", "communication_reach", "action_id", "actor_type", "reached",
                           help="paires type d'acteur=nombre de personnes atteintes, séparées par « | »"),),
+    ),
+    Dataset(
+        name="instance", table="instance", label="Instances et groupes de travail",
+        key=("code",), period="start_year", scope=("territory_code",), replaces=False,
+        sent_by="le secrétariat du CPR (DIRECCTE) : le CPR, les CME et le groupe « indicateurs » sont déjà en base ; "
+                "les groupes de travail créés en cours de charte s'ajoutent ici (par fichier : l'instance n'a pas "
+                "d'identifiant numérique que les formulaires puissent modifier)",
+        territory_levels=("cme", "region"), form=False,
+        headers={"code": "Code", "kind": "Type d'instance", "name": "Nom", "start_year": "Année de création",
+                 "end_year": "Année de fin", "chair_institution_code": "Institution qui préside",
+                 "purpose": "Objet"},
+        bounds=(("end_year", 2015, 2035),),
+        notes="Une ligne par instance. Un fichier ajoute ou met à jour des instances, il n'en supprime jamais "
+              "(les réunions et productions s'y rattachent).",
+    ),
+    Dataset(
+        name="action_plan", table="action_plan", label="Plans d'actions territoriaux",
+        key=("territory_code", "title"), period="adopted_date", scope=("territory_code",), replaces=False,
+        sent_by="l'animation territoriale de chaque CME (plan adopté en CME) et le secrétariat du CPR (plan régional)",
+        territory_levels=("cme", "region"), form=True,
+        headers={"territory_code": "Territoire", "title": "Intitulé du plan", "adopted_date": "Date d'adoption",
+                 "period_start": "Première année", "period_end": "Dernière année",
+                 "has_relay_section": "Volet prises de relais"},
+        not_greater=(("period_start", "period_end"),),
+        bounds=(("period_start", 2015, 2035), ("period_end", 2015, 2035)),
+        notes="Une ligne par plan. Un fichier ajoute ou met à jour des plans, il n'en supprime jamais (les actions "
+              "s'y rattachent par le territoire et l'intitulé du plan).",
     ),
     Dataset(
         name="meeting", table="meeting", label="Réunions des instances",
@@ -397,7 +469,8 @@ DATASET_LIST: list[Dataset] = [
         key=("plan_title", "title", "planned_start"), period="planned_start", scope=("territory_code",),
         sent_by="l'animation territoriale de chaque CME", territory_levels=("cme",), form=True,
         headers={"territory_code": "CME", "plan_title": "Plan d'actions"},
-        lookup=Lookup("plan_id", "action_plan", (("plan_title", "title"),), "plan d'actions"),
+        lookup=Lookup("plan_id", "action_plan", (("territory_code", "territory_code"), ("plan_title", "title")),
+                      "plan d'actions"),
         not_before=(("planned_end", "planned_start"), ("actual_end", "actual_start")),
     ),
     Dataset(

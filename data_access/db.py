@@ -8,12 +8,14 @@ Alembic migrations under ``data_access/migrations``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Engine, event, func, inspect, select, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import SQLModel, create_engine
 
 from . import models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -61,6 +63,58 @@ def get_engine(url: str | None = None) -> Engine:
     if key not in _ENGINES:
         _ENGINES[key] = make_engine(key)
     return _ENGINES[key]
+
+
+# Key of the PostgreSQL advisory lock that serialises every write of the store (imports, forms,
+# comments, accounts, sign-in bookkeeping). Any 64-bit integer; this one spells "MAINTIEN".
+WRITE_LOCK_KEY = 0x4D41494E5449454E
+WRITE_LOCK_TIMEOUT_S = 30
+
+
+class WriteBusy(Exception):
+    """Another write held the store's write lock longer than the timeout (French message)."""
+
+    def __init__(self, message: str = "Un autre import ou une autre saisie est en cours : réessayez dans un "
+                                      "instant (rien n'a été écrit)."):
+        super().__init__(message)
+
+
+def _is_lock_timeout(exc: OperationalError) -> bool:
+    text_ = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in text_ or "lock timeout" in text_ or "could not obtain lock" in text_ \
+        or getattr(getattr(exc, "orig", None), "sqlstate", None) == "55P03"
+
+
+@contextmanager
+def write_transaction(engine: Engine, *, timeout_s: float = WRITE_LOCK_TIMEOUT_S) -> Iterator[Connection]:
+    """One write transaction, serialised with every other write of the store.
+
+    SQLite: ``BEGIN IMMEDIATE`` takes the database's write lock before the first read, so what the
+    transaction reads (the data version, the rows an import replaces) cannot change under it; a
+    second writer waits up to the busy timeout. PostgreSQL: a transaction-level advisory lock
+    (``pg_advisory_xact_lock``) taken first, with ``lock_timeout``. Readers are never blocked.
+    Commits on success, rolls back on any exception; raises :class:`WriteBusy` when the lock could
+    not be had within ``timeout_s``.
+    """
+    with engine.connect() as conn:
+        try:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(timeout_s * 1000)}ms'")
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
+        except OperationalError as exc:
+            conn.rollback()
+            if _is_lock_timeout(exc):
+                raise WriteBusy() from None
+            raise
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
 
 
 def alembic_config(connection: Connection | None = None):
@@ -155,11 +209,22 @@ def row_counts(conn: Connection, *, include_derived: bool = False) -> dict[str, 
 
 
 def store_is_empty(engine: Engine) -> bool:
+    """True when the store holds nothing but its reference data (territories, institutions…, loaded
+    by the migrations), its bookkeeping (``store_meta``) and derived data: no activity, no account,
+    no journal entry. Such a store may receive the sample or a full export bundle."""
+    from .reference import REFERENCE_TABLES
+
     insp = inspect(engine)
     if not insp.has_table("territory"):
         return True
+    skip = set(REFERENCE_TABLES) | {"store_meta"}
     with engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(table("territory"))).scalar_one() == 0
+        for tbl in models.tables_in_dependency_order():
+            if tbl.name in skip or not insp.has_table(tbl.name):
+                continue
+            if conn.execute(select(tbl.c[next(iter(tbl.c.keys()))]).limit(1)).first() is not None:
+                return False
+    return True
 
 
 def get_meta(conn: Connection, key: str, default: str | None = None) -> str | None:

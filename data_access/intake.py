@@ -33,9 +33,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 from . import models  # noqa: F401
-from .dataset_files import in_years, list_values, stored_select
-from .datasets import DATASETS, Dataset, FieldSpec, header_index, normalise_header
-from .db import bump_data_version, get_meta
+from .dataset_files import PARENT_TERRITORY, in_years, list_values, stored_select
+from .datasets import DATASETS, Dataset, FieldSpec, bounds_of, header_index, normalise_header
+from .db import WriteBusy, bump_data_version, get_meta, write_transaction
 from .derive import DERIVED_COLUMNS, derive_frame
 from .journal import record as journal_record
 from .settings import get_settings
@@ -147,6 +147,32 @@ def parse_number(text: str) -> float:
     return value
 
 
+# Excel stores a date as a number of days since 30/12/1899; a date column typed as numbers shows
+# them (43466 = 01/01/2019). Accepted from 01/01/2000 (36526) to 31/12/2099 (73415).
+_EXCEL_SERIAL = re.compile(r"^(\d{5})(?:[.,]0+)?$")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_EXCEL_RANGE = (36526, 73415)
+# Control characters a text cell must not hold (tab, line feed and carriage return are allowed).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def excel_serial_date(text: str) -> dt.date | None:
+    """The date an Excel serial number stands for (``43466`` → 01/01/2019), or None."""
+    m = _EXCEL_SERIAL.match(text)
+    if m and _EXCEL_RANGE[0] <= int(m.group(1)) <= _EXCEL_RANGE[1]:
+        return _EXCEL_EPOCH + dt.timedelta(days=int(m.group(1)))
+    return None
+
+
+def _visible(text: str) -> str:
+    """A cell's text with its control characters made visible (for problem messages)."""
+    return _CONTROL.sub(lambda m: f"⟨U+{ord(m.group(0)):04X}⟩", text)
+
+
+def _fr_int(v: float) -> str:
+    return f"{int(v):,}".replace(",", "\u202f")
+
+
 def parse_date(text: str) -> dt.date:
     m = _DATE_FR.match(text)
     if m:
@@ -189,6 +215,7 @@ class Parser:
     def __init__(self, ds: Dataset, ctx: Context):
         self.ds, self.ctx = ds, ctx
         self.memo: dict[tuple[str, str], object] = {}
+        self.assumed: dict[str, str] = {}   # field header → what was assumed reading it (first example)
 
     def cell(self, f: FieldSpec, text: str):
         key = (f.name, text)
@@ -230,6 +257,9 @@ class Parser:
     def _parse(self, f: FieldSpec, text: str):
         ctx = self.ctx
         k = f.kind
+        if _CONTROL.search(text):
+            raise _CellError("un texte sans caractère de contrôle (caractère invisible "
+                             f"U+{ord(_CONTROL.search(text).group(0)):04X} trouvé)")
         if k == "text":
             if f.max_length and len(text) > f.max_length:
                 raise _CellError(f"texte de {len(text)} caractères ; au plus {f.max_length} attendus")
@@ -241,20 +271,27 @@ class Parser:
                 raise _CellError("un nombre entier") from None
             if not float(v).is_integer():
                 raise _CellError("un nombre entier (sans décimale)")
-            v = int(v)
             if k == "year":
                 if v not in ctx.years:
                     raise _CellError(f"une année de la charte ({ctx.years[0]} à {ctx.years[-1]})")
                 if v > ctx.today.year:
                     raise _CellError("une année passée ou en cours, pas une année future")
-            elif v < 0:
+                return int(v)
+            low, high = bounds_of(self.ds, f)
+            if v < 0 and low == 0:
                 raise _CellError("un nombre positif ou nul (un effectif ne peut pas être négatif)")
-            return v
+            if not low <= v <= high:
+                raise _CellError(f"un nombre entier entre {_fr_int(low)} et {_fr_int(high)}")
+            return int(v)
         if k == "float":
             try:
-                return parse_number(text)
+                v = parse_number(text)
             except ValueError:
                 raise _CellError("un nombre (virgule ou point décimal, par exemple 12,5)") from None
+            low, high = bounds_of(self.ds, f)
+            if not low <= v <= high:
+                raise _CellError(f"un nombre entre {low:g} et {high:g}".replace(".", ","))
+            return v
         if k == "bool":
             low = normalise_header(text)
             if low in _TRUE:
@@ -266,7 +303,11 @@ class Parser:
             try:
                 d = parse_date(text)
             except ValueError:
-                raise _CellError("une date JJ/MM/AAAA (par exemple 23/11/2018) ou AAAA-MM-JJ") from None
+                d = excel_serial_date(text)
+                if d is None:
+                    raise _CellError("une date JJ/MM/AAAA (par exemple 23/11/2018) ou AAAA-MM-JJ") from None
+                self.assumed.setdefault(f.header, f"dates saisies comme numéros de série Excel, converties "
+                                                  f"({text} = {_fr_date(d)})")
             if d > ctx.today:
                 raise _CellError(f"une date passée : le {_fr_date(d)} est dans le futur")
             if f.name == self.ds.period and not (ctx.first_day <= d <= ctx.last_day):
@@ -375,8 +416,9 @@ class Validated:
     problems: list[Problem]
     checksum: str = ""
     source: str = ""                   # "CSV UTF-8, séparateur point-virgule"…
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)   # what was assumed reading the file (French)
     read: int = 0                      # data lines read from the file
+    allowed_territories: frozenset[str] | None = None  # the sender's rights (None: every territory)
 
     @property
     def ok(self) -> bool:
@@ -412,28 +454,29 @@ def validate(ds: Dataset, raw: RawTable, ctx: Context, *, checksum: str = "") ->
     fname = raw.file_name
     problems: list[Problem] = []
     idx = header_index(ds)
+    hl = raw.header_line
     columns: list[tuple[int, FieldSpec]] = []
     seen: dict[str, int] = {}
     for i, h in enumerate(raw.headers):
         if not h:
             if any(len(r) > i and r[i] for r in raw.rows):
-                problems.append(Problem(fname, f"la colonne n° {i + 1} n'a pas de nom d'en-tête", line=1))
+                problems.append(Problem(fname, f"la colonne n° {i + 1} n'a pas de nom d'en-tête", line=hl))
             continue
         name = idx.get(normalise_header(h))
         if name is None:
             problems.append(Problem(fname, f"colonne inconnue « {h} » pour le jeu « {ds.label} » ; colonnes "
-                                           f"attendues : {', '.join(f.header for f in ds.fields)}", line=1))
+                                           f"attendues : {', '.join(f.header for f in ds.fields)}", line=hl))
             continue
         if name in seen:
             problems.append(Problem(fname, f"la colonne « {h} » apparaît deux fois (colonnes "
-                                           f"{seen[name] + 1} et {i + 1})", line=1))
+                                           f"{seen[name] + 1} et {i + 1})", line=hl))
             continue
         seen[name] = i
         columns.append((i, ds.field(name)))
     present = {f.name for _, f in columns}
     for f in ds.fields:
         if f.required and f.name not in present:
-            problems.append(Problem(fname, f"colonne obligatoire « {f.header} » absente", line=1))
+            problems.append(Problem(fname, f"colonne obligatoire « {f.header} » absente", line=hl))
     if problems:
         return Validated(ds, fname, [], [], problems, checksum, raw.describe(), raw.notes)
     if not raw.rows:
@@ -462,7 +505,7 @@ def validate(ds: Dataset, raw: RawTable, ctx: Context, *, checksum: str = "") ->
             try:
                 rec[f.name] = parser.cell(f, text)
             except _CellError as exc:
-                problems.append(Problem(fname, exc.expected, line, raw.headers[i], text))
+                problems.append(Problem(fname, exc.expected, line, raw.headers[i], _visible(text)))
                 rec[f.name] = None
         if len(problems) == before:
             _check_row(ds, ctx, rec, fname, line, raw, columns, problems)
@@ -476,7 +519,9 @@ def validate(ds: Dataset, raw: RawTable, ctx: Context, *, checksum: str = "") ->
             key_lines[key] = line
             rows.append(rec)
             lines.append(line)
-    return Validated(ds, fname, rows, lines, problems, checksum, raw.describe(), raw.notes, len(raw.rows))
+    notes = list(raw.notes) + [f"colonne « {header} » : {what}" for header, what in parser.assumed.items()]
+    return Validated(ds, fname, rows, lines, problems, checksum, raw.describe(), notes, len(raw.rows),
+                     ctx.allowed_territories)
 
 
 def _show(v) -> str:
@@ -492,10 +537,16 @@ def _header_of(raw: RawTable, columns, name: str, ds: Dataset) -> str:
     return ds.field(name).header
 
 
-def row_territory(ds: Dataset, ctx: Context, rec: dict) -> str | None:
+def row_territory(ds: Dataset, ctx: Context, rec: dict, *, before_lookup: bool = False) -> str | None:
+    """The territory a row belongs to: its own, its instance's, or (after the lookup) its parent's."""
     if "territory_code" in rec and rec["territory_code"]:
         return rec["territory_code"]
-    if ds.lookup and rec.get(ds.lookup.fk):
+    for f in ds.fields:
+        if f.kind == "ref" and rec.get(f.name):
+            owner = ctx.ref_territories.get(f.ref_table or "", {}).get(rec[f.name])
+            if owner:
+                return owner
+    if not before_lookup and ds.lookup and rec.get(ds.lookup.fk):
         return ctx.parents[ds.lookup.table].get(rec["_parent_key"], (None, None))[1]
     return None
 
@@ -533,6 +584,13 @@ def _check_row(ds: Dataset, ctx: Context, rec: dict, fname: str, line: int, raw:
             if rec.get(col) is not None and rec[col] < 0:
                 problems.append(Problem(fname, "un nombre positif ou nul", line, head(col),
                                         _show(rec[col]).replace(".", ",")))
+    if ctx.allowed_territories is not None:
+        # Rights first: a row of a territory the sender may not write gets that one problem, and no
+        # check that would tell what the store holds there (a parent row, a key used elsewhere).
+        terr = row_territory(ds, ctx, rec, before_lookup=True)
+        if terr is not None and terr not in ctx.allowed_territories:
+            problems.append(_rights_problem(fname, line, terr, ctx))
+            return
     if ds.lookup:
         key = tuple(rec.get(name) for name, _ in ds.lookup.by)
         rec["_parent_key"] = key
@@ -543,15 +601,31 @@ def _check_row(ds: Dataset, ctx: Context, rec: dict, fname: str, line: int, raw:
                                            f"enregistrez-la d'abord", line))
             return
         rec[ds.lookup.fk] = hit[0]
+        rec["_territory"] = hit[1]
         if "territory_code" in rec and hit[1] and rec["territory_code"] != hit[1]:
             problems.append(Problem(fname, f"le {ds.lookup.label} est celui du territoire {hit[1]}, pas de "
                                            f"{rec['territory_code']}", line, head("territory_code")))
     if ctx.allowed_territories is not None:
         terr = row_territory(ds, ctx, rec)
         if terr is None or terr not in ctx.allowed_territories:
-            problems.append(Problem(
-                fname, f"territoire {terr or 'régional'} hors de ceux pour lesquels vous pouvez écrire "
-                       f"({', '.join(sorted(ctx.allowed_territories)) or 'aucun'})", line))
+            problems.append(_rights_problem(fname, line, terr, ctx))
+
+
+def _rights_problem(fname: str, line: int | None, terr: str | None, ctx: Context) -> Problem:
+    return Problem(fname, f"territoire {terr or 'régional'} hors de ceux pour lesquels vous pouvez écrire "
+                          f"({', '.join(sorted(ctx.allowed_territories or ())) or 'aucun'})", line)
+
+
+def header_scorer(dataset: str | None):
+    """How header-like a row of cells is: how many of them name a field of the dataset (of the best
+    matching dataset when none is given). The reader uses it to skip a title row or a notes sheet."""
+    indexes = [header_index(DATASETS[dataset])] if dataset in DATASETS else \
+        [header_index(ds) for ds in DATASETS.values()]
+
+    def score(cells: list[str]) -> float:
+        heads = [normalise_header(c) for c in cells if c and c.strip()]
+        return float(max(sum(1 for h in heads if h in idx) for idx in indexes)) if heads else 0.0
+    return score
 
 
 def validate_file(engine: Engine, path_or_bytes, dataset: str | None = None, *, file_name: str | None = None,
@@ -568,7 +642,8 @@ def validate_file(engine: Engine, path_or_bytes, dataset: str | None = None, *, 
         data = bytes(path_or_bytes)
     file_name = file_name or "fichier"
     try:
-        raw = read_table(data, file_name, max_bytes=get_settings().import_max_bytes)
+        raw = read_table(data, file_name, max_bytes=get_settings().import_max_bytes,
+                         header_score=header_scorer(dataset))
     except TableReadError as exc:
         raise IntakeError(exc.problems) from None
     if dataset is None:
@@ -604,7 +679,8 @@ def keys_stored_elsewhere(conn: Connection, validated: Validated) -> list[Proble
     line_of = {tuple(r.get(k) for k in ds.key): line for r, line in zip(validated.rows, validated.lines)}
     keys = list(line_of)
     key_cols = [tbl.c[k] for k in ds.key]
-    others = [tbl.c[c] for c in dict.fromkeys((ds.period, *ds.scope)) if c not in ds.key]
+    others = [tbl.c[c] for c in dict.fromkeys((ds.period, *ds.scope, "territory_code"))
+              if c not in ds.key and c in tbl.c]
     problems = []
     for i in range(0, len(keys), 400):
         chunk = keys[i:i + 400]
@@ -616,6 +692,13 @@ def keys_stored_elsewhere(conn: Connection, validated: Validated) -> list[Proble
                 continue  # replaced by the file: updated or removed as usual
             key = tuple(stored[k] for k in ds.key)
             shown = ", ".join(f"{ds.field(k).header} = {_show(v)}" for k, v in zip(ds.key, key))
+            allowed = validated.allowed_territories
+            if allowed is not None and stored.get("territory_code") not in allowed:
+                # No oracle: say nothing of a part of the store the sender may not write.
+                problems.append(Problem(
+                    validated.file_name, f"{shown} est déjà utilisé en base hors de ce que ce fichier remplace ; "
+                    "vérifiez cette valeur (une clé ne peut servir qu'une fois)", line_of.get(key)))
+                continue
             where = ", ".join([str(combo[0])] + [f"{ds.field(s).header} {_show(v)}"
                                                  for s, v in zip(ds.scope, combo[1:])])
             problems.append(Problem(
@@ -637,6 +720,28 @@ class Preview:
     unchanged: int
     by_year: pd.DataFrame                       # year × added/updated/removed/unchanged
     replaced: list[str]                         # French sentences: which (year, scope) are replaced
+    by_territory: pd.DataFrame | None = None    # territory × added/updated/removed/unchanged
+
+    def same_changes(self, other: "Preview") -> bool:
+        """The two previews add, update and remove the same rows with the same values."""
+        ds = self.dataset
+
+        def keys(recs):
+            return sorted((tuple(str(_norm_key(r.get(k))) for k in ds.key) for r in recs))
+
+        return (keys(self.added) == keys(other.added) and keys(self.removed) == keys(other.removed)
+                and keys([n for _, n, _ in self.updated]) == keys([n for _, n, _ in other.updated])
+                and sorted(str(o) for o, _, _ in self.updated) == sorted(str(o) for o, _, _ in other.updated))
+
+    def removals_text(self) -> str:
+        """« 42 lignes déjà reçues supprimées : 01 (6), 07 (6)… » (empty when nothing is removed)."""
+        if not self.removed or self.by_territory is None:
+            return ""
+        parts = [f"{r['Territoire']} ({r['supprimées']})" for r in self.by_territory.to_dict("records")
+                 if r["supprimées"]]
+        n = len(self.removed)
+        return (f"{n} ligne{'s' if n > 1 else ''} déjà reçue{'s' if n > 1 else ''} "
+                f"supprimée{'s' if n > 1 else ''} : {', '.join(parts)}")
 
     @property
     def dataset(self) -> Dataset:
@@ -696,8 +801,21 @@ def _fill_derived(ds: Dataset, recs: list[dict]) -> None:
                 r[col] = None if v is None or pd.isna(v) else int(v)
 
 
+def stored_territory(ds: Dataset, row: dict) -> str | None:
+    """The territory of a stored row: its own column, or its parent's (see ``stored_select``)."""
+    return row.get("territory_code") or row.get(PARENT_TERRITORY)
+
+
+class RightsRefused(IntakeError):
+    """The import would remove or change rows of territories the sender may not write."""
+
+
 def preview(conn: Connection, validated: Validated) -> Preview:
-    """What writing the validated rows would change, computed against the store."""
+    """What writing the validated rows would change, computed against the store.
+
+    Raises :class:`RightsRefused` when a row the file would remove or change belongs to a territory
+    the sender may not write (a declaration whose scope reached beyond the file's territories).
+    """
     ds = validated.dataset
     rows = validated.rows
     years = {_year_of(ds, r) for r in rows}
@@ -713,30 +831,37 @@ def preview(conn: Connection, validated: Validated) -> Preview:
     compare = [c for c in _table_columns(ds) if ds.lookup is None or c != ds.lookup.fk] + [lc.name for lc in ds.lists]
     added, updated = [], []
     unchanged = 0
-    counts: dict[int, dict[str, int]] = defaultdict(lambda: {"ajoutées": 0, "modifiées": 0, "supprimées": 0,
-                                                             "inchangées": 0})
+    blank = {"ajoutées": 0, "modifiées": 0, "supprimées": 0, "inchangées": 0}
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: dict(blank))
+    per_territory: dict[str, dict[str, int]] = defaultdict(lambda: dict(blank))
     seen = set()
     for r in rows:
         key = tuple(r.get(k) for k in ds.key)
         old = by_key.get(key)
-        y = _year_of(ds, r)
+        y, terr = _year_of(ds, r), _row_territory_of_record(ds, r, old)
         if old is None:
+            what = "ajoutées"
             added.append(r)
-            counts[y]["ajoutées"] += 1
-            continue
-        seen.add(key)
-        if all(_same(r.get(c), _norm_key(old.get(c))) for c in compare if c in r or c in old):
-            unchanged += 1
-            counts[y]["inchangées"] += 1
         else:
-            updated.append((old.get("id"), r, old))
-            counts[y]["modifiées"] += 1
-    removed = [s for k, s in by_key.items() if k not in seen]
+            seen.add(key)
+            if all(_same(r.get(c), _norm_key(old.get(c))) for c in compare if c in r or c in old):
+                what = "inchangées"
+                unchanged += 1
+            else:
+                what = "modifiées"
+                updated.append((old.get("id"), r, old))
+        counts[y][what] += 1
+        per_territory[terr or "—"][what] += 1
+    removed = [s for k, s in by_key.items() if k not in seen] if ds.replaces else []
     for s in removed:
         counts[_year_of(ds, s)]["supprimées"] += 1
+        per_territory[stored_territory(ds, s) or "—"]["supprimées"] += 1
+    _check_rights_on_stored(validated, removed, [old for _, _, old in updated])
     by_year = pd.DataFrame([{"Année": y, **c} for y, c in sorted(counts.items())])
+    by_territory = pd.DataFrame([{"Territoire": t, **c} for t, c in sorted(per_territory.items())],
+                                columns=["Territoire", *blank])
     replaced = []
-    if stored:
+    if stored and ds.replaces:
         for combo in sorted(combos, key=lambda c: tuple(str(x) for x in c)):
             n = sum(1 for s in stored if (_year_of(ds, s),) + tuple(_norm_key(s.get(x)) for x in ds.scope) == combo)
             if n:
@@ -744,7 +869,32 @@ def preview(conn: Connection, validated: Validated) -> Preview:
                 replaced.append(f"{combo[0]}{' — ' + scope_txt if scope_txt else ''} : {n} ligne(s) déjà en base "
                                 "seront remplacées par celles du fichier")
     version = int(get_meta(conn, "data_version") or 0)
-    return Preview(validated, version, added, updated, removed, unchanged, by_year, replaced)
+    return Preview(validated, version, added, updated, removed, unchanged, by_year, replaced, by_territory)
+
+
+def _row_territory_of_record(ds: Dataset, rec: dict, old: dict | None) -> str | None:
+    if rec.get("territory_code"):
+        return rec["territory_code"]
+    return stored_territory(ds, old) if old is not None else rec.get("_territory")
+
+
+def _check_rights_on_stored(validated: Validated, removed: list[dict], changed: list[dict]) -> None:
+    """Refuse when a stored row the import removes or changes is outside the sender's territories."""
+    allowed = validated.allowed_territories
+    if allowed is None:
+        return
+    ds = validated.dataset
+    outside: dict[str, int] = defaultdict(int)
+    for row in [*removed, *changed]:
+        terr = stored_territory(ds, row)
+        if terr not in allowed:
+            outside[terr or "régional"] += 1
+    if outside:
+        listed = ", ".join(f"{t} ({n} ligne{'s' if n > 1 else ''})" for t, n in sorted(outside.items()))
+        raise RightsRefused(
+            f"{validated.file_name} : cet import supprimerait ou modifierait des données déjà reçues pour des "
+            f"territoires que vous ne pouvez pas modifier : {listed}. Rien n'a été écrit ; importez seulement les "
+            f"données de vos territoires ({', '.join(sorted(allowed)) or 'aucun'}).")
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -886,26 +1036,44 @@ class StaleData(IntakeError):
 
 def apply(engine: Engine, pv: Preview, *, username: str, institution: str | None = None,
           action: str = "import", today: dt.date | None = None) -> Outcome:
-    """Write a preview in one transaction, with the delivery record and the journal entry."""
+    """Write a preview in one serialised transaction, with the delivery record and the journal entry.
+
+    The transaction takes the store's write lock first (:func:`~data_access.db.write_transaction`):
+    two imports never interleave. If another write happened since the preview, the preview is
+    computed again under the lock; the import goes on only if it would make exactly the same
+    changes (else :class:`StaleData`: the user confirmed something that is no longer true).
+    """
     ds, v = pv.dataset, pv.validated
-    with engine.begin() as conn:
-        current = int(get_meta(conn, "data_version") or 0)
-        if current != pv.data_version:  # every write of data bumps the version: the preview is stale
-            raise StaleData("La base a changé depuis l'aperçu (un autre import ou une saisie) : "
-                            "relancez la vérification du fichier avant de confirmer.")
-        write_preview(conn, pv)
-        if institution and pv.changes:
-            _record_delivery(conn, ds, institution, v.rows, today or dt.date.today())
-        version = bump_data_version(conn) if pv.changes else current
-        territories = sorted({str(r.get("territory_code")) for r in v.rows if r.get("territory_code")})
-        jid = journal_record(
-            conn, username=username, action=action, dataset=ds.name, file_name=v.file_name, checksum=v.checksum,
-            institution_code=institution, territory_code=territories[0] if len(territories) == 1 else None,
-            added=len(pv.added), updated=len(pv.updated), removed=len(pv.removed),
-            outcome="applique" if pv.changes else "sans_changement",
-            detail=(pv.summary() + (" ; " + " ; ".join(pv.replaced) if pv.replaced else ""))[:4000],
-            data_version=version)
+    try:
+        with write_transaction(engine) as conn:
+            current = int(get_meta(conn, "data_version") or 0)
+            if current != pv.data_version:
+                fresh = preview(conn, v)
+                if not fresh.same_changes(pv):
+                    raise StaleData("Un autre import ou une saisie a modifié ces données depuis l'aperçu : "
+                                    "relancez la vérification du fichier et relisez l'aperçu avant de confirmer.")
+                pv = fresh
+            write_preview(conn, pv)
+            if institution and pv.changes:
+                _record_delivery(conn, ds, institution, v.rows, today or dt.date.today())
+            version = bump_data_version(conn) if pv.changes else current
+            territories = sorted({str(r.get("territory_code")) for r in v.rows if r.get("territory_code")})
+            jid = journal_record(
+                conn, username=username, action=action, dataset=ds.name, file_name=v.file_name,
+                checksum=v.checksum, institution_code=institution,
+                territory_code=territories[0] if len(territories) == 1 else None,
+                added=len(pv.added), updated=len(pv.updated), removed=len(pv.removed),
+                outcome="applique" if pv.changes else "sans_changement",
+                detail=(pv.summary() + (" ; " + pv.removals_text() if pv.removed else "")
+                        + (" ; " + " ; ".join(pv.replaced) if pv.replaced else ""))[:4000],
+                data_version=version)
+    except WriteBusy as exc:
+        raise ImportBusy(str(exc)) from None
     return Outcome(len(pv.added), len(pv.updated), len(pv.removed), version, jid)
+
+
+class ImportBusy(IntakeError):
+    """Another write held the store's lock too long: "un autre import est en cours"."""
 
 
 def record_rejection(engine: Engine, *, username: str, dataset: str, file_name: str, checksum: str | None,

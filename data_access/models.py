@@ -676,12 +676,15 @@ class UserTerritory(SQLModel, table=True):
 
 
 class LoginAttempt(SQLModel, table=True):
-    """One sign-in attempt (rate limiting of failures); not exported."""
+    """One sign-in attempt (throttling of failures per account × client address and per client
+    address, see data_access/users.py); not exported."""
 
     __tablename__ = "login_attempt"
-    __table_args__ = (Index("ix_login_attempt_user_at", "username", "attempted_at"),)
+    __table_args__ = (Index("ix_login_attempt_user_at", "username", "attempted_at"),
+                      Index("ix_login_attempt_client_at", "client", "attempted_at"))
     id: Optional[int] = Field(default=None, primary_key=True)
     username: str = Field(max_length=60)
+    client: str = Field(max_length=64)   # client address (IPv6: its /64), "local" without one
     attempted_at: dt.datetime
     success: bool
 

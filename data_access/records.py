@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from . import intake
 from .dataset_files import _text, dataset_frame
 from .datasets import DATASETS, Dataset
-from .db import bump_data_version, table
+from .db import bump_data_version, table, write_transaction
 from .journal import record as journal_record
 from .tabular import RawTable
 from .users import User, WriteRefused, require_writer
@@ -74,7 +74,7 @@ def save_record(engine: Engine, dataset: str, values: dict, user: User, record_i
     ds = DATASETS[dataset]
     if "id" not in ds.tbl.c:
         raise ValueError(f"{dataset} has no id: use save_rows")
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         v, ctx = _validate(conn, ds, [values], user)
         rec = v.rows[0]
         old = None
@@ -111,7 +111,7 @@ def _describe(ds: Dataset, rec: dict, record_id) -> str:
 def delete_record(engine: Engine, dataset: str, record_id: int, user: User) -> None:
     ds = DATASETS[dataset]
     require_writer(user, what="supprimer des données")
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         old = _old_row(conn, ds, record_id)
         _check_old_territory(conn, ds, old, user, "supprimer cet enregistrement")
         intake.delete_rows(conn, ds.table, [record_id])

@@ -46,15 +46,30 @@ class Settings(BaseSettings):
     )
     import_max_mb: float = Field(
         default=20.0, gt=0, validation_alias="MAINTIEN_IMPORT_MAX_MB",
-        description="Largest file accepted by the importers, in megabytes.",
+        description="Largest file accepted by the importers, in megabytes; for an XLSX, also the largest "
+                    "uncompressed content (sum of its zip entries) (data_access/tabular.py).",
+    )
+    import_max_seconds: float = Field(
+        default=60.0, gt=0, validation_alias="MAINTIEN_IMPORT_MAX_SECONDS",
+        description="Longest time reading one imported file may take, in seconds; beyond, the file is refused "
+                    "(data_access/tabular.py, MAX_SECONDS).",
     )
     login_max_failures: int = Field(
-        default=5, ge=1, validation_alias="MAINTIEN_LOGIN_MAX_FAILURES",
-        description="Failed sign-ins allowed per account within the lock window before it is locked.",
+        default=3, ge=1, validation_alias="MAINTIEN_LOGIN_MAX_FAILURES",
+        description="Failed sign-ins allowed without delay, per account × client address and per client "
+                    "address, within the window; each further attempt waits 2, 4, 8… seconds after the last "
+                    "failure (data_access/users.py).",
     )
     login_lock_minutes: int = Field(
         default=15, ge=1, validation_alias="MAINTIEN_LOGIN_LOCK_MINUTES",
-        description="Length of the window (and of the lock) for failed sign-ins, in minutes.",
+        description="Window in which failed sign-ins count, in minutes; also the longest delay.",
+    )
+    trusted_proxy: bool = Field(
+        default=False, validation_alias="MAINTIEN_TRUSTED_PROXY",
+        description="The app runs behind one reverse proxy, so every connection comes from the proxy: take "
+                    "the client address for sign-in throttling from the last entry of X-Forwarded-For (the one "
+                    "the proxy appended). Leave false when clients reach Streamlit directly, since the header "
+                    "is then whatever the client sends.",
     )
 
     @classmethod

@@ -469,12 +469,14 @@ JOURNAL_ACTION = {
     "modification": "Modification",
     "suppression": "Suppression",
     "commentaire": "Commentaire",
+    "deverrouillage": "Déverrouillage d'un compte",
 }
 
 JOURNAL_OUTCOME = {
     "applique": "Appliqué",
     "sans_changement": "Aucun changement",
     "rejete": "Rejeté",
+    "echec": "Échec (erreur inattendue)",
 }
 
 # Every vocabulary, by the name the référentiel and the importers use.

@@ -103,4 +103,4 @@ def test_question_page_offers_comments_per_indicator(app):
     labels = {b.key: b.label for b in at.button if (b.key or "").startswith("cmt-")}
     assert labels["cmt-Q6.C1.I1"] == "Commentaires (1)"  # the sample's comment on Isère, 2017
     assert labels["cmt-Q6.C1.I2"] == "Commenter"
-    assert any("Hausse des situations traitées par le SAMETH" in m.value for m in at.markdown)
+    assert any("Hausse des situations traitées par le SAMETH" in t.value for t in at.text)  # plain text

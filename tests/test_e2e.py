@@ -240,6 +240,41 @@ def test_writing_a_comment_in_the_bilan_needs_and_signs_with_an_account(writable
     page.screenshot(path=str(ARTIFACTS / "bilan-commentaire.png"), full_page=False)
 
 
+def test_a_comment_is_plain_text_and_makes_no_reader_fetch_anything(writable_app, page):
+    """An image, a link or HTML written in a comment is shown as typed: no request to its URL."""
+    hostile = ("Lecture : ![x](http://127.0.0.1:9/pixel.png) et [clic](javascript:alert(1)).\n"
+               "Suite <img src=x onerror=alert(2)> et **gras**")
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    _sign_in(page, writable_app, "animateur38", "animateur-demo-38")
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Bilan annuel d'un CME").click()
+    _settle(page, "Territoire de CME")
+    page.get_by_role("combobox", name="Territoire de CME").click()
+    page.get_by_role("option", name="CME Isère", exact=True).click()
+    _settle(page, "CME Isère")
+    page.get_by_role("button", name="Commenter la question 4").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Commentaire").fill(hostile)
+    dialog.get_by_role("button", name="Ajouter le commentaire").click()
+    page.get_by_role("dialog").wait_for(state="detached", timeout=60_000)
+    _settle(page, "![x](http://127.0.0.1:9/pixel.png)")
+    shown = page.locator('[data-testid="stText"]').filter(has_text="![x](http://127.0.0.1:9/pixel.png)")
+    assert shown.count() == 1 and shown.first.is_visible()
+    assert shown.first.inner_text() == hostile  # as typed, line break included
+    assert page.get_by_text("Suite <img src=x onerror=alert(2)> et **gras**").first.is_visible()
+    assert page.locator('img[src*="127.0.0.1:9"], img[src="x"]').count() == 0
+    assert page.locator('a[href^="javascript"], a[href*="127.0.0.1:9"]').count() == 0
+    # the dialog lists it the same way
+    page.get_by_role("button", name="Commenter la question 4").click()
+    page.get_by_role("dialog").locator('[data-testid="stText"]').filter(has_text="pixel.png").wait_for(
+        timeout=30_000)
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(1000)
+    _no_error_box(page)
+    page.screenshot(path=str(ARTIFACTS / "bilan-commentaire-texte.png"), full_page=False)
+    assert not [u for u in requests if "127.0.0.1:9/" in u or u.endswith("/x")], requests
+
+
 def test_a_block_download_delivers_its_csv(live_app, page, tmp_path):
     page.goto(f"{live_app}/q4_animations_territoriales")
     _settle(page, "Q4.C5.I6")
@@ -280,7 +315,17 @@ def test_importing_a_file_in_the_browser(writable_app, page):
     page.screenshot(path=str(ARTIFACTS / "import-refuse.png"), full_page=True)
     page.locator('input[type="file"]').set_input_files(str(corpus / "good" / "ctme_utf8_bom_semicolon.csv"))
     _settle(page, "Fichier valide")
-    page.get_by_role("button", name="Confirmer l'import").click()
+    # the file replaces CME38's 2019 sessions: the removals are said per territory, up front, and the
+    # import waits for an explicit confirmation
+    assert page.get_by_text("Cet import supprime des données déjà reçues").count() == 1
+    assert page.get_by_text("CME38 (3)").count() >= 1
+    confirm = page.get_by_role("button", name="Confirmer l'import")
+    assert confirm.is_disabled()
+    page.screenshot(path=str(ARTIFACTS / "import-suppressions.png"), full_page=True)
+    page.get_by_text("Je confirme la suppression de 3 lignes déjà reçues").click()
+    page.wait_for_function("() => [...document.querySelectorAll('button')].some("
+                           "b => b.innerText.includes(\"Confirmer l'import\") && !b.disabled)")
+    confirm.click()
     _settle(page, "Import terminé")
     _no_error_box(page)
     page.screenshot(path=str(ARTIFACTS / "import-termine.png"), full_page=True)

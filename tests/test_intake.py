@@ -373,7 +373,7 @@ def test_departements_without_leading_zero_both_date_formats_and_typographic_apo
 
 @pytest.mark.parametrize("case", GOOD_CASES, ids=str)
 def test_good_file_imports_once_then_changes_nothing(case, store, cli):
-    first = cli("--database-url", store.url, "import", GOOD / case.file)
+    first = cli("--database-url", store.url, "import", GOOD / case.file, "--confirmer-suppressions")
     assert first.returncode == 0, first.stderr
     assert first.stderr == ""
     assert f"({case.dataset})" in first.stdout and "Import terminé" in first.stdout
@@ -388,7 +388,7 @@ def test_good_file_imports_once_then_changes_nothing(case, store, cli):
 
 def test_ctme_variants_are_interchangeable(store, cli):
     """Once one variant is imported, every other one finds nothing to change."""
-    first = cli("--database-url", store.url, "import", GOOD / "ctme_utf8_bom_semicolon.csv")
+    first = cli("--database-url", store.url, "import", GOOD / "ctme_utf8_bom_semicolon.csv", "--confirmer-suppressions")
     assert first.returncode == 0, first.stderr
     fp = data_fingerprint(store.engine)
     for case in GOOD_CASES:
@@ -407,7 +407,8 @@ def test_cli_subprocess_imports_a_good_file_then_changes_nothing(store):
     with store.engine.connect() as conn:
         expected = intake.preview(conn, v)
     assert expected.changes
-    first = run_cli("--database-url", store.url, "import", GOOD / "ctme.xlsx", "--partenaire", "AT-CME38")
+    first = run_cli("--database-url", store.url, "import", GOOD / "ctme.xlsx", "--partenaire", "AT-CME38",
+                    "--confirmer-suppressions")
     assert first.returncode == 0, first.stderr
     assert "Traceback" not in first.stderr
     assert f"Import terminé : {len(expected.added)} ligne(s) ajoutée(s), {len(expected.updated)} modifiée(s), " \
@@ -485,24 +486,35 @@ def test_a_file_replaces_its_cme_and_year_only(store):
     assert again.changes == 0 and again.unchanged == len(edited)
 
 
-def test_apply_refuses_when_the_store_changed_since_the_preview(store):
+def test_apply_rechecks_the_preview_when_the_store_changed_since(store):
+    """Another write since the preview: the preview is computed again under the write lock; the
+    import goes on only if it makes exactly the changes the user saw."""
     from data_access.records import save_record
     from data_access.users import load_user
 
     engine = store.engine
+    admin = load_user(engine, "admin")
     v = intake.validate_file(engine, GOOD / "ctme_utf8_bom_semicolon.csv")
     with engine.connect() as conn:
         pv = intake.preview(conn, v)
-    # meanwhile, someone saves a session through the form
+    # meanwhile, someone saves a session of another CME: the file's changes are the same, it goes through
     save_record(engine, "ctme_session", {"territory_code": "CME42", "session_date": dt.date(2019, 12, 2),
-                                         "cases_examined": 2, "participants": ()}, load_user(engine, "admin"))
+                                         "cases_examined": 2, "participants": ()}, admin)
+    outcome = intake.apply(engine, pv, username="test")
+    assert (outcome.added, outcome.updated, outcome.removed) == (len(pv.added), len(pv.updated), len(pv.removed))
+    # now a preview, then a session saved in the very scope the file replaces (CME38, 2019)
+    with engine.connect() as conn:
+        pv = intake.preview(conn, v)
+    assert pv.changes == 0
+    save_record(engine, "ctme_session", {"territory_code": "CME38", "session_date": dt.date(2019, 12, 3),
+                                         "cases_examined": 1, "participants": ()}, admin)
     fp = data_fingerprint(engine)
-    with pytest.raises(intake.StaleData, match="La base a changé depuis l'aperçu"):
+    with pytest.raises(intake.StaleData, match="relancez la vérification du fichier"):
         intake.apply(engine, pv, username="test")
     assert data_fingerprint(engine) == fp
-    with engine.connect() as conn:  # checked again, it goes through
+    with engine.connect() as conn:  # checked again, it goes through (and removes the new session)
         outcome = intake.apply(engine, intake.preview(conn, v), username="test")
-    assert outcome.changed
+    assert outcome.removed == 1
 
 
 @pytest.mark.parametrize("name", list(DATASETS))
@@ -510,8 +522,9 @@ def test_exported_files_reimport_without_any_change(name, sample_engine):
     """A dataset written as a partner would (dataset_files) reads back as exactly what is stored."""
     ds = DATASETS[name]
     territories = ["01"] if name in ("ise_call", "retention_case") else None   # keep it small
+    years = [2019] if ds.replaces else None   # instances and plans: every year (few rows)
     with sample_engine.connect() as conn:
-        frame = dataset_frame(conn, ds, years=[2019], territories=territories)
+        frame = dataset_frame(conn, ds, years=years, territories=territories)
     assert not frame.empty
     files = {"csv-semicolon": to_csv_bytes(frame, ds),
              "csv-comma": to_csv_bytes(frame, ds, sep=",", encoding="utf-8"),
@@ -564,7 +577,7 @@ def test_a_value_already_sent_by_another_source_is_a_french_problem(store):
             f"{row['indicator_id']};{row['territory_code']};2019;12;msa\r\n").encode("utf-8")
     v = intake.validate_file(engine, data, file_name="msa_2019.csv", **context_kwargs())
     assert [p.line for p in v.problems] == [2]
-    assert "existe déjà en base pour 2019, Source rsi" in v.messages()[0], v.messages()
+    assert "existe déjà en base pour 2019, Territoire 01, Source rsi" in v.messages()[0], v.messages()
 
 
 # --- cell parsing (pure) ---------------------------------------------------------------------------
