@@ -21,6 +21,8 @@ from sqlalchemy.engine import Engine
 from data_access import comments as comment_store
 from data_access import indicator_data as sqlagg
 from data_access import queries
+from data_access import transmission
+from data_access.transmission import STATUS_LABELS
 
 from .figures import (ACCENT, FONT_FAMILY, GRID_COLOR, MUTED_COLOR, NNBSP, REGION_COLOR, TEXT_COLOR,
                       VERDICT_COLORS)
@@ -66,6 +68,7 @@ class BilanLine:
     verdict_label: str
     trend_text: str
     comments: list[Comment] = field(default_factory=list)
+    status: str | None = None   # the year's transmission status (see data_access/transmission.py)
 
     @property
     def has_series(self) -> bool:
@@ -117,12 +120,16 @@ def _missing(v) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
 
 
-def value_text(ind: Indicator, value, hidden: bool = False) -> str:
-    """French text of one yearly value, by kind."""
+def value_text(ind: Indicator, value, hidden: bool = False, status: str | None = None) -> str:
+    """French text of one yearly value, by kind (``status``: the year's transmission status)."""
     if hidden:
         return "secret statistique"
+    if status == "non_transmis":
+        return "non transmis"
     if _missing(value):
         return "—"
+    if status == "partiel":
+        return format_metric(value, ind.kind) + " (partiel)"
     if ind.kind == "existence":
         if value in (0.0, 1.0):
             return "Oui" if value == 1.0 else "Non"
@@ -155,7 +162,8 @@ def cme_territories(ref: Reference) -> list[str]:
 
 
 def has_data(engine: Engine, referentiel: Referentiel, ref: Reference, scope, year: int) -> bool:
-    """Whether any source of the référentiel holds rows for the territories in ``scope`` that year.
+    """Whether any source of the référentiel holds rows for the territories in ``scope`` that year, or
+    one of them declared a dataset empty that year.
 
     Reads the region-wide "where are the rows" aggregate (materialised, shared with the views).
     """
@@ -166,7 +174,9 @@ def has_data(engine: Engine, referentiel: Referentiel, ref: Reference, scope, ye
             if ind.source.territory is not None and wanted & sqlagg.territories_present(
                     conn, ind.source, years=[int(year)], territories=region):
                 return True
-    return False
+        # a territory that declared "nothing this year" has something to report: zeros
+        declared = transmission.declarations(conn, None, wanted)
+    return not declared.empty and int(year) in set(declared["year"].astype(int))
 
 
 def check_year(engine: Engine, year: int) -> None:
@@ -193,12 +203,14 @@ def _line(ind: Indicator, result: IndicatorResult, year: int) -> BilanLine:
 
     def at(y):
         if sel.empty or y not in sel.index:
-            return None, False
+            return None, False, None
         row = sel.loc[y]
-        return (None if pd.isna(row["value"]) else float(row["value"])), bool(row["hidden"])
+        status = row.get("status") if "status" in sel else None
+        return (None if pd.isna(row["value"]) else float(row["value"])), bool(row["hidden"]), \
+            (None if pd.isna(status) else status)
 
-    value, hidden = at(year)
-    previous, prev_hidden = at(year - 1)
+    value, hidden, status = at(year)
+    previous, prev_hidden, prev_status = at(year - 1)
     if ind.kind == "calendar" and result.records is not None and not result.records.empty:
         recs = result.records
         in_year = recs[(recs["start"].dt.year <= year) & (recs["end"].dt.year >= year)]
@@ -214,10 +226,12 @@ def _line(ind: Indicator, result: IndicatorResult, year: int) -> BilanLine:
         trend = "Données insuffisantes pour dégager une tendance."
     return BilanLine(
         indicator=ind, result=result, value=value, previous=previous, hidden=hidden,
-        value_text=value_text(ind, value, hidden) + (" action(s) en cours" if ind.kind == "calendar" and value
-                                                     is not None else ""),
-        previous_text=value_text(ind, previous, prev_hidden),
-        change_text="—" if hidden or prev_hidden else change_text(ind, value, previous),
+        value_text=value_text(ind, value, hidden, status) + (" action(s) en cours" if ind.kind == "calendar"
+                                                             and value is not None else ""),
+        previous_text=value_text(ind, previous, prev_hidden, prev_status),
+        status=status,
+        change_text=("—" if hidden or prev_hidden or "partiel" in (status, prev_status)
+                     else change_text(ind, value, previous)),
         verdict_code=v.code if v else (None if ind.direction == "none" else "donnees_insuffisantes"),
         verdict_label=v.label if v else ("Sans cible" if ind.direction == "none" else
                                          VERDICT_LABELS["donnees_insuffisantes"]),
@@ -371,6 +385,7 @@ def bilan_table(bilan: Bilan) -> pd.DataFrame:
                 f"Valeur {bilan.year}": (np.nan if line.value is None else line.value * (100 if share else 1)),
                 f"Valeur {bilan.year - 1}": (np.nan if line.previous is None
                                              else line.previous * (100 if share else 1)),
+                f"Données {bilan.year}": STATUS_LABELS.get(line.status, ""),
                 "Unité": "%" if share else ("jours" if line.indicator.kind == "duration" else
                                             (line.indicator.unit or "nombre")),
                 "Évolution": line.change_text,

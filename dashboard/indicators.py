@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from data_access import indicator_data as sqlagg
-from data_access import queries
+from data_access import queries, transmission
 from data_access.source_query import column, institution_column
 from data_access.vocabulary import VOCABULARIES
 
@@ -209,6 +209,9 @@ def compute(engine: Engine, ind: Indicator, filters: Filters, ref: Reference, *,
             result.records = _records(conn, ind, ref, kwargs, in_sel)
         if src.comparison == "regions" and comparison:
             result.comparison = _comparison(conn, ind, ref)
+        if kind in STATUS_KINDS and not result.series.empty:
+            scopes = {SELECTION: sel_scope, REGION_SCOPE: region_scope | {REGION}}
+            result.series = _with_status(conn, ind, result.series, scopes, years, sorted(region_scope | {REGION}))
     for frame_name in ("breakdown", "detail"):
         frame = getattr(result, frame_name)
         if frame is not None and "hidden" in frame:
@@ -224,6 +227,54 @@ def compute(engine: Engine, ind: Indicator, filters: Filters, ref: Reference, *,
             result.verdict = judge(values, ind.direction, unit=ind.unit,
                                    is_share=kind in ("share", "survey", "existence"))
     return result
+
+
+# Kinds whose yearly series tells "nothing happened" (0) from "nothing was sent" (see
+# data_access/transmission.py); existence matrices and calendars say it by their rows.
+STATUS_KINDS = ("count", "share", "survey", "typology", "descriptor", "duration")
+ZERO_FILLED_KINDS = ("count", "typology", "descriptor")
+
+
+def _with_status(conn, ind: Indicator, series: pd.DataFrame, scopes: dict[str, set[str]], years,
+                 territories: list[str]) -> pd.DataFrame:
+    """Add each year's transmission ``status`` (and ``expected`` / ``covered`` units) to a series, and
+    turn the value of a year whose data were received (or declared empty) into a true 0.
+
+    Coverage is read from all the rows of the source's dataset, not only the indicator's population:
+    a CME that sent its communication actions of the year, none about the service offers, has 0 such
+    actions, not "non transmis". An institution filter does not change coverage either."""
+    src = ind.source
+    ds = transmission.dataset_of_source(src)
+    population = src.model_copy(update={"where": {}, "numerator": None, "denominator": None, "value": "count"}) \
+        if ds is not None else src
+    rows = sqlagg.grouped(conn, population, "count", years=None, territories=territories, institution=None)
+    if rows.empty or src.territory is None or "territory_code" not in rows:
+        rows = rows.assign(territory_code=REGION)
+    rows = rows.assign(territory_code=rows["territory_code"].fillna(REGION).astype(str))
+    if ds is not None:
+        declared = transmission.declarations(conn, ds.name, territories)
+        empty = transmission.empty_delivery_years(conn, ds.name)
+    else:
+        declared, empty = pd.DataFrame(columns=["year", "territory_code"]), set()
+    parts = []
+    for scope, units in scopes.items():
+        st = transmission.status_by_year(rows, declared, set(units), years, empty_years=empty)
+        if ds is None:   # no declaration possible: received or not, never "partiel"
+            st["status"] = st["status"].replace({"partiel": "transmis", "zero": "transmis"})
+        parts.append(st.assign(scope=scope))
+    status = pd.concat(parts, ignore_index=True)
+    out = series.drop(columns=[c for c in ("status", "expected", "covered") if c in series]) \
+        .merge(status, on=["year", "scope"], how="left")
+    out["status"] = out["status"].fillna("non_transmis")
+    received = out["status"].isin(["transmis", "zero", "partiel"])
+    if ind.kind in ZERO_FILLED_KINDS:
+        out.loc[received & out["value"].isna(), "value"] = 0.0
+    elif ind.kind in ("share", "survey"):
+        for col in ("numerator", "denominator"):
+            out.loc[received & out[col].isna(), col] = 0.0
+    elif ind.kind == "duration":
+        out.loc[received & out["denominator"].isna(), "denominator"] = 0.0
+    return out
 
 
 def _cumulate(series: pd.DataFrame) -> pd.DataFrame:

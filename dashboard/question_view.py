@@ -149,7 +149,8 @@ def indicator_block(block: Block, filters: Filters | None = None, comments: pd.D
         with badge:
             verdict_badge(result)
         if not result.has_data:
-            st.info(f"Pas de données pour {result.selection_label}.")
+            st.info(f"Pas de données transmises pour {result.selection_label}."
+                    if "status" in result.series else f"Pas de données pour {result.selection_label}.")
         else:
             for i, fig in enumerate(block.figures):
                 st.plotly_chart(fig, config=plotly_config(ind.id), theme=None, width="stretch",
@@ -180,6 +181,9 @@ def indicator_block(block: Block, filters: Filters | None = None, comments: pd.D
             notes.append("Indicateur suivi au niveau régional : les valeurs affichées sont celles de Rhône-Alpes.")
         if ind.cumulative:
             notes.append("Valeurs cumulées depuis le début de la période.")
+        transmission = result.transmission_note()
+        if transmission:
+            notes.append(transmission)
         if result.hidden_cells:
             notes.append(f"Secret statistique : {result.hidden_cells} cellule(s) de moins de "
                          f"{result.small_cell_threshold} personnes masquée(s).")

@@ -53,7 +53,9 @@ class IndicatorResult:
     ``series``: one row per year and scope with columns
         ``year`` (int), ``scope`` ("selection" or "region"), ``value`` (float; a share is in [0, 1],
         a survey share too, a duration in days), ``numerator``, ``denominator`` (float or NaN;
-        for surveys numerator = agreeing, denominator = respondents), ``hidden`` (bool: small cell).
+        for surveys numerator = agreeing, denominator = respondents), ``hidden`` (bool: small cell),
+        and for the kinds that can tell a true 0 from missing data, ``status`` ("transmis", "zero",
+        "partiel", "non_transmis"; see data_access/transmission.py), ``expected`` and ``covered`` units.
         Rows with scope "region" exist only when the selection is a territory (comparison).
     ``breakdown``: typologies, shares per category, descriptor counts: ``year``, ``category``,
         ``category_label``, ``value``, ``numerator``, ``denominator``, ``hidden``.
@@ -91,6 +93,25 @@ class IndicatorResult:
                     frame["value"].notna().any() or frame.get("hidden", pd.Series(dtype=bool)).any()):
                 return True
         return any(f is not None and not f.empty for f in (self.matrix, self.records))
+
+    def transmission_note(self) -> str | None:
+        """French sentence on the selection's years without full data: "Données non transmises : 2015.
+        Données partielles (3 territoires sur 8) : 2018." (None when every year was received)."""
+        sel = self.selection_series()
+        if sel is None or sel.empty or "status" not in sel:
+            return None
+        parts = []
+        missing = [int(y) for y in sel.loc[sel["status"] == "non_transmis", "year"]]
+        if missing:
+            parts.append(f"Données non transmises : {', '.join(map(str, missing))} (ni données ni déclaration "
+                         "« rien cette année » : ces années n'ont pas de valeur et ne comptent pas dans le verdict).")
+        for _, row in sel[sel["status"] == "partiel"].iterrows():
+            parts.append(f"{int(row['year'])} : données partielles ({int(row['covered'])} territoire(s) sur "
+                         f"{int(row['expected'])} attendus), valeur partielle exclue du verdict.")
+        declared = [int(y) for y in sel.loc[sel["status"] == "zero", "year"]]
+        if declared:
+            parts.append(f"Aucun enregistrement déclaré (valeur 0) : {', '.join(map(str, declared))}.")
+        return " ".join(parts) or None
 
     def selection_series(self) -> pd.DataFrame:
         s = self.series

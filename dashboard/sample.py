@@ -171,12 +171,12 @@ def _survey_catalogue() -> tuple[tuple[str, str, str, int], ...]:
 ISE_CALLS_PER_YEAR = (900, 1500, 1900, 2000, 2050)
 CASES_PER_DEPT_YEAR = 150
 CTME_PER_YEAR = {  # most territories hold fewer each year, the Loire more
-    "CME01": (8, 6, 4, 2, 1),
+    "CME01": (8, 6, 4, 2, 0),   # none in 2020, declared (data_declaration): the to-zero target reached
     "CME0726": (9, 7, 5, 3, 1),
     "CME38": (12, 9, 6, 4, 2),
     "CME42": (3, 5, 7, 9, 11),
     "CME69": (14, 10, 7, 4, 2),
-    "CME73": (7, 5, 4, 2, 1),
+    "CME73": (7, 5, 3, 1, 0),
     "CME74": (10, 7, 5, 3, 1),
 }
 NO_CONTINUOUS_DIAGNOSTIC = "CME74"
@@ -1256,6 +1256,16 @@ def _ctme(seed: int):
     return _frame("ctme_session", sessions), _frame("ctme_participant", participants)
 
 
+def _declarations() -> pd.DataFrame:
+    """"Nothing this year": the CME territories that held no CTME in a year declare it, so that the
+    year reads 0 (the target reached), not "non transmis"."""
+    zero_years = [(c, y) for c in CME_CODES for k, y in enumerate(YEARS) if CTME_PER_YEAR[c][k] == 0]
+    return _frame("data_declaration", [
+        {"id": i, "dataset": "ctme_session", "territory_code": c, "year": y,
+         "note": "Aucune CTME réunie cette année (déclaration de l'animation territoriale)"}
+        for i, (c, y) in enumerate(zero_years, start=1)])
+
+
 def _at_yearly_activity(seed: int) -> pd.DataFrame:
     rng = _rng(seed, "at_yearly_activity")
     rows = []
@@ -1859,6 +1869,7 @@ def build_sample_frames(scale: int = 1, seed: int = SAMPLE_SEED) -> dict[str, pd
     f["indicator_value"] = _indicator_values(seed)
     f["analysis_comment"] = _analysis_comments()
     f["data_delivery"] = _data_deliveries(seed, f)
+    f["data_declaration"] = _declarations()
     f["user_account"], f["user_territory"] = _accounts(seed)
     f["journal_entry"] = _frame("journal_entry", [])
     tables = tables_in_dependency_order()  # derived tables (aggregate cache) get no sample rows

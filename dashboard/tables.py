@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from data_access.office import safe_frame
+from data_access.transmission import STATUS_LABELS
 
 from .results import IndicatorResult
 
@@ -31,6 +32,8 @@ def data_table(result: IndicatorResult) -> pd.DataFrame:
         if ind.kind == "duration":
             t["Effectif"] = s["denominator"]
         t["Masqué (petits effectifs)"] = s["hidden"].map({True: "oui", False: ""})
+        if "status" in s:
+            t["Données"] = s["status"].map(STATUS_LABELS)
         frames.append(t)
     b = result.breakdown
     if b is not None and not b.empty:

@@ -17,6 +17,9 @@ French header; this module only declares what the schema cannot say:
 - ``replaces``: False for datasets other rows refer to (instances, action plans): a file adds and
   updates rows but never removes one by omission (a removal goes through the form's delete, which
   shows what depends on the row);
+- ``declarable``: a territory-year with no row may be declared "nothing this year" (the
+  ``data_declaration`` dataset): it then reads 0, not "non transmis". False where an absent row is
+  not a zero (yearly indicator values, surveys, instances, multi-year plans);
 - ``lists``: a cell holding several codes (``CARSAT|SAMETH38``) or code=number pairs
   (``salarie=12|employeur=3``) that fill a child table;
 - ``lookup``: a reference to a parent row by its natural key (a meeting by instance, date and kind);
@@ -188,6 +191,7 @@ class Dataset:
     pseudonymous: bool = False
     notes: str = ""
     replaces: bool = True
+    declarable: bool = True
     # Plausible (min, max) per numeric field, beyond the defaults of its kind (see ``bounds_of``).
     bounds: tuple[tuple[str, float, float], ...] = ()
 
@@ -352,7 +356,7 @@ DATASET_LIST: list[Dataset] = [
               "département et acteur référent qu'il contient, les situations déjà reçues.",
     ),
     Dataset(
-        name="indicator_value", table="indicator_value", label="Valeurs annuelles d'indicateurs",
+        name="indicator_value", table="indicator_value", declarable=False, label="Valeurs annuelles d'indicateurs",
         key=("indicator_id", "territory_code", "year"), period="year", scope=("territory_code", "source"),
         sent_by="les partenaires pour les indicateurs de la question 6 (et les valeurs des autres régions)",
         territory_levels=("departement", "region"),
@@ -369,7 +373,7 @@ DATASET_LIST: list[Dataset] = [
         not_greater=(("cases_from_ise", "cases_total"),),
     ),
     Dataset(
-        name="survey_result", table="survey_result", label="Résultats d'enquêtes",
+        name="survey_result", table="survey_result", declarable=False, label="Résultats d'enquêtes",
         key=("question_code", "year", "territory_code", "respondent_type"), period="year",
         scope=("territory_code",),
         sent_by="la DIRECCTE (enquêtes annuelles auprès des membres des instances)",
@@ -401,7 +405,7 @@ DATASET_LIST: list[Dataset] = [
                           help="paires type d'acteur=nombre de personnes atteintes, séparées par « | »"),),
     ),
     Dataset(
-        name="instance", table="instance", label="Instances et groupes de travail",
+        name="instance", table="instance", declarable=False, label="Instances et groupes de travail",
         key=("code",), period="start_year", scope=("territory_code",), replaces=False,
         sent_by="le secrétariat du CPR (DIRECCTE) : le CPR, les CME et le groupe « indicateurs » sont déjà en base ; "
                 "les groupes de travail créés en cours de charte s'ajoutent ici (par fichier : l'instance n'a pas "
@@ -415,7 +419,7 @@ DATASET_LIST: list[Dataset] = [
               "(les réunions et productions s'y rattachent).",
     ),
     Dataset(
-        name="action_plan", table="action_plan", label="Plans d'actions territoriaux",
+        name="action_plan", table="action_plan", declarable=False, label="Plans d'actions territoriaux",
         key=("territory_code", "title"), period="adopted_date", scope=("territory_code",), replaces=False,
         sent_by="l'animation territoriale de chaque CME (plan adopté en CME) et le secrétariat du CPR (plan régional)",
         territory_levels=("cme", "region"), form=True,
@@ -488,6 +492,28 @@ DATASET_LIST: list[Dataset] = [
                           "institution_code", help="codes des institutions, séparés par « | »"),),
         not_before=(("answered_date", "identified_date"),),
     ),
+    Dataset(
+        name="data_declaration", table="data_declaration", label="Déclarations « rien cette année »",
+        declarable=False, key=("dataset", "territory_code", "year"), period="year",
+        scope=("dataset", "territory_code"), replaces=False,
+        sent_by="le partenaire ou l'animation territoriale qui aurait envoyé les données",
+        territory_levels=("departement", "cme", "region"), form=True,
+        headers={"dataset": "Jeu de données", "note": "Commentaire"},
+        notes="Une ligne par jeu de données, territoire et année sans aucun enregistrement : l'année se lit alors 0 "
+              "(« rien ne s'est passé ») au lieu de « non transmis ». Des lignes reçues ensuite pour ce territoire et "
+              "cette année l'emportent sur la déclaration.",
+    ),
 ]
 
 DATASETS: dict[str, Dataset] = {d.name: d for d in DATASET_LIST}
+
+
+def _register_declarable_vocabulary() -> None:
+    """The codes a declaration may name: the declarable datasets (a vocabulary like the others, so
+    that the importer, the forms and the labels agree)."""
+    from .vocabulary import VOCABULARIES
+
+    VOCABULARIES["declarable_dataset"] = {d.name: d.label for d in DATASET_LIST if d.declarable}
+
+
+_register_declarable_vocabulary()

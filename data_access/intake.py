@@ -480,7 +480,10 @@ def validate(ds: Dataset, raw: RawTable, ctx: Context, *, checksum: str = "") ->
     if problems:
         return Validated(ds, fname, [], [], problems, checksum, raw.describe(), raw.notes)
     if not raw.rows:
-        return Validated(ds, fname, [], [], [Problem(fname, "le fichier n'a aucune ligne de données sous l'en-tête")],
+        return Validated(ds, fname, [], [], [Problem(fname, "le fichier n'a aucune ligne de données sous l'en-tête" + (
+            " ; s'il n'y a rien eu cette année, dites-le par une déclaration « rien cette année » (jeu data_declaration : "
+            "Jeu de données ; Territoire ; Année), par fichier ou dans la page Saisie : l'année se lira 0 et non "
+            "« non transmis »" if ds.declarable else ""))],
                          checksum, raw.describe(), raw.notes)
 
     parser = Parser(ds, ctx)

@@ -636,6 +636,22 @@ class AnalysisComment(SQLModel, table=True):
     updated_at: dt.datetime
 
 
+class DataDeclaration(SQLModel, table=True):
+    """"Nothing this year": a dataset had no row for a territory and a year, declared by its sender.
+
+    It tells a true zero (nothing happened) from a missing delivery (nothing was sent): a year
+    whose territory has neither rows nor a declaration reads "non transmis", not 0. Rows win over
+    a declaration (a file received later for that territory and year makes it moot)."""
+
+    __tablename__ = "data_declaration"
+    __table_args__ = (UniqueConstraint("dataset", "territory_code", "year", name="uq_data_declaration"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    dataset: str = coded("declarable_dataset")
+    territory_code: str = territory_fk(index=False)
+    year: int
+    note: Optional[str] = Field(default=None, max_length=400)
+
+
 class DataDelivery(SQLModel, table=True):
     """A partner's yearly data delivery: expected, received, how many rows."""
 

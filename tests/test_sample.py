@@ -46,7 +46,8 @@ def test_every_table_has_rows(sample_engine):
     from data_access.models import DERIVED_TABLES
 
     assert set(counts) == set(SQLModel.metadata.tables) - DERIVED_TABLES
-    assert [t for t, n in counts.items() if n == 0] == []
+    # the journal starts empty: it records the writes made after the sample is loaded
+    assert [t for t, n in counts.items() if n == 0 and t != "journal_entry"] == []
 
 
 def test_every_code_of_case_level_vocabularies_appears(frames):
