@@ -386,6 +386,7 @@ def bilan_table(bilan: Bilan) -> pd.DataFrame:
                 f"Valeur {bilan.year - 1}": (np.nan if line.previous is None
                                              else line.previous * (100 if share else 1)),
                 f"Données {bilan.year}": STATUS_LABELS.get(line.status, ""),
+                f"Secret statistique {bilan.year}": "s" if line.hidden else "",
                 "Unité": "%" if share else ("jours" if line.indicator.kind == "duration" else
                                             (line.indicator.unit or "nombre")),
                 "Évolution": line.change_text,

@@ -37,6 +37,7 @@ from data_access.settings import get_settings
 from .bilan import Bilan, bilan_table, section_figure
 from .formatting import fmt_date
 from .results import VERDICT_LABELS, VERDICT_RANK
+from .verdict import MIN_VOLUME
 from .tables import data_table
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -96,7 +97,7 @@ def render_html(bilan: Bilan, *, figures: dict[str, dict | None] | None = None, 
         plotly_js=get_plotlyjs() if interactive else "",
         verdict_labels=VERDICT_LABELS, priorities=priorities(bilan), fmt_dt=_fmt_dt,
         generated=fmt_date(bilan.generated_at), sources=sources_text(bilan),
-        threshold=get_settings().small_cell_threshold,
+        threshold=get_settings().small_cell_threshold, min_volume=MIN_VOLUME,
     )
 
 

@@ -80,7 +80,7 @@ BAR_PATTERNS = ("", "/", ".", "x", "\\", "-", "|", "+")
 
 # Verdict colours (text on white), as the badges of the pages
 VERDICT_COLORS = {"atteint": "#18753C", "en_bonne_voie": "#0063CB", "a_surveiller": "#B34000",
-                  "defavorable": "#CE0500", "donnees_insuffisantes": "#666666"}
+                  "defavorable": "#CE0500", "a_confirmer": "#6E445A", "donnees_insuffisantes": "#666666"}
 UNKNOWN_COLOR = "#8C8C8C"  # "Non renseigné" categories
 UNKNOWN_LABELS = {"Non renseigné", "Non renseignée", "Inconnu"}
 
@@ -404,7 +404,9 @@ def _share_trace(frame: pd.DataFrame, name: str, survey: bool, **style) -> go.Sc
     num = frame["numerator"].to_numpy(dtype=float)
     den = frame["denominator"].to_numpy(dtype=float)
     val = frame["value"].to_numpy(dtype=float)
-    texts = [_share_hover(n, d, v, survey) for n, d, v in zip(num, den, val)]
+    hidden = frame["hidden"].to_numpy(dtype=bool) if "hidden" in frame else np.zeros(len(frame), dtype=bool)
+    texts = ["s (secret statistique)" if h else _share_hover(n, d, v, survey)
+             for n, d, v, h in zip(num, den, val, hidden)]
     customdata = np.empty((len(frame), 3), dtype=object)
     if len(frame):
         customdata[:, 0], customdata[:, 1], customdata[:, 2] = num, den, texts
@@ -912,13 +914,58 @@ BUILDERS: dict[str, Callable[[IndicatorResult], list[go.Figure]]] = {
 }
 
 
+# Kinds whose first figure has the years on its x axis.
+YEARLY_KINDS = ("count", "share", "survey", "duration", "typology")
+
+
+def _mark_missing_years(fig: go.Figure, result: IndicatorResult) -> None:
+    """Say on the chart which years of the selection were not sent ("non transmis") or only in part
+    ("partiel"): a gap in a line must not read as a zero, nor a partial value as a fall."""
+    sel = result.selection_series()
+    if sel is None or sel.empty or "status" not in sel:
+        return
+    for year, status in zip(sel["year"], sel["status"]):
+        if status not in ("non_transmis", "partiel"):
+            continue
+        fig.add_annotation(
+            x=int(year), y=0, xref="x", yref="paper", yanchor="bottom", yshift=4, showarrow=False,
+            text="<i>non transmis</i>" if status == "non_transmis" else "<i>partiel</i>",
+            font=dict(size=SMALL_FONT, color=MUTED_COLOR), name=f"transmission_{int(year)}")
+
+
+def _mark_cohort_years(fig: go.Figure, result: IndicatorResult) -> None:
+    """Flag the selection's years whose cohort of cases is still largely open ("cohorte incomplète
+    (41 % en cours)", shaded: left out of the verdict) and the delays whose median is not estimable."""
+    from .tables import cohort_note
+
+    sel = result.selection_series()
+    if sel is None or sel.empty or not ({"incomplete", "estimable"} & set(sel)):
+        return
+    for row in sel.to_dict("records"):
+        note = cohort_note(row)
+        if not note:
+            continue
+        year = int(row["year"])
+        if row.get("incomplete") is True or row.get("incomplete") is np.True_:
+            fig.add_vrect(x0=year - 0.45, x1=year + 0.45, fillcolor=MUTED_COLOR, opacity=0.10, line_width=0,
+                          layer="below")
+        fig.add_annotation(
+            x=year, y=1, xref="x", yref="paper", yanchor="top", yshift=-4, showarrow=False,
+            text="<i>" + note.replace(" (", "<br>(", 1) + "</i>", font=dict(size=SMALL_FONT - 2, color=MUTED_COLOR),
+            bgcolor="rgba(255,255,255,0.8)", name=f"cohorte_{year}")
+
+
 def build_figures(result: IndicatorResult) -> list[go.Figure]:
     """The figures for one indicator block, by kind (empty list when there is nothing to draw)."""
     builder = BUILDERS.get(getattr(result.indicator, "kind", None))
     if builder is None:
         return []
     try:
-        return [f for f in builder(result) if f is not None]
+        figures = [f for f in builder(result) if f is not None]
+        if figures and result.indicator.kind in YEARLY_KINDS:
+            _mark_missing_years(figures[0], result)
+            _mark_cohort_years(figures[0], result)
+        return figures
     except Exception:  # noqa: BLE001 - a figure must never break the page; the page shows the table
         log.exception("figures of %s could not be built", result.indicator.id)
         return []
@@ -926,7 +973,7 @@ def build_figures(result: IndicatorResult) -> list[go.Figure]:
 
 # --- steering overview ------------------------------------------------------------------
 
-VERDICT_ORDER = ("atteint", "en_bonne_voie", "a_surveiller", "defavorable", "donnees_insuffisantes")
+VERDICT_ORDER = ("atteint", "en_bonne_voie", "a_surveiller", "defavorable", "a_confirmer", "donnees_insuffisantes")
 
 
 def verdict_overview_figure(counts: pd.DataFrame) -> go.Figure | None:

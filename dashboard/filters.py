@@ -40,6 +40,9 @@ def territory_scope(code: str, territories: pd.DataFrame, perimeters: pd.DataFra
     - a CME territory: itself and the départements it covers;
     - a département: itself and the CME territory (or territories) covering it,
       since CME-level work (meetings, CTME, actions) is recorded per CME.
+
+    Every perimeter row counts here, whatever its years of validity; for one year, pass the
+    perimeters in force (:func:`perimeters_in_force`, :func:`territory_scope_by_year`).
     """
     if code == REGION:
         ra = territories[(territories["code"] == REGION) | (territories["parent_code"] == REGION)]
@@ -54,6 +57,29 @@ def territory_scope(code: str, territories: pd.DataFrame, perimeters: pd.DataFra
         cmes = perimeters.loc[perimeters["departement_code"] == code, "cme_code"]
         return tuple(sorted({code, *cmes}))
     return (code,)
+
+
+def perimeters_in_force(perimeters: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The CME perimeter rows in force in ``year`` (``valid_from`` ≤ year ≤ ``valid_to``, open-ended
+    when ``valid_to`` is empty). A year before a CME's first perimeter takes that first perimeter
+    (the CME territory was drawn from it), so that early data are not orphaned."""
+    if perimeters.empty or "valid_from" not in perimeters:
+        return perimeters
+    vf = perimeters["valid_from"].astype(int)
+    vt = pd.to_numeric(perimeters["valid_to"], errors="coerce")
+    active = (vf <= year) & (vt.isna() | (vt >= year))
+    first = perimeters.assign(_vf=vf).groupby("cme_code")["_vf"].transform("min")
+    before = (vf == first) & (first > year)
+    return perimeters[active | before]
+
+
+def territory_scope_by_year(code: str, territories: pd.DataFrame, perimeters: pd.DataFrame,
+                            years) -> dict[int, frozenset[str]]:
+    """:func:`territory_scope` year by year, with the CME perimeters in force that year: when a
+    perimeter changes (a département moves to another CME from a year on), that year's data of the
+    département move with it."""
+    return {int(y): frozenset(territory_scope(code, territories, perimeters_in_force(perimeters, int(y))))
+            for y in years}
 
 
 def territory_options(territories: pd.DataFrame) -> list[str]:

@@ -11,7 +11,7 @@ import streamlit as st
 from . import ui
 from .figures import plotly_config, verdict_overview_figure
 from .filters import Filters, describe
-from .question_view import VERDICT_STYLE, question_results
+from .question_view import VERDICT_STYLE, question_results, verdict_rule
 from .referentiel import load_referentiel
 from .results import VERDICT_LABELS
 from .rollup import most_off_track, roll_up
@@ -59,5 +59,7 @@ def render_home(filters: Filters) -> None:
         st.plotly_chart(fig, config=plotly_config("verdicts-par-question"), theme=None, width="stretch",
                         key="home-overview")
     st.caption("Verdict par indicateur : pente robuste sur les années de la période, comparée à la cible "
-               "du référentiel (voir la documentation « verdicts »). Lecture d'ensemble d'une question : part "
-               "des indicateurs jugés qui sont atteints ou en bonne voie.")
+               "du référentiel, rendu seulement sur des effectifs suffisants. Lecture d'ensemble d'une "
+               "question : part des indicateurs jugés qui sont atteints ou en bonne voie, avec le nombre "
+               "d'indicateurs jugés parmi ceux qui ont une cible.")
+    verdict_rule(key="verdict-rule-home")

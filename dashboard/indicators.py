@@ -17,9 +17,11 @@ from data_access import queries, transmission
 from data_access.source_query import column, institution_column
 from data_access.vocabulary import VOCABULARIES
 
-from .filters import ALL_INSTITUTIONS, REGION, Filters, describe, territory_scope
-from .referentiel import Indicator
+from . import secrecy
+from .filters import ALL_INSTITUTIONS, REGION, Filters, describe, territory_scope, territory_scope_by_year
+from .referentiel import Indicator, Ratio
 from .results import IndicatorResult, Verdict
+from .verdict import VOLUME_IS_VALUE, judged_values, volumes_of
 from .verdict import verdict as judge
 
 SELECTION, REGION_SCOPE = "selection", "region"
@@ -87,13 +89,65 @@ def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
     return (num / den.where(den > 0)).astype(float)
 
 
-def weighted_quantiles(x: np.ndarray, n: np.ndarray, qs=(0.1, 0.25, 0.5, 0.75, 0.9)) -> list[float]:
-    """Quantiles of values ``x`` repeated ``n`` times (lower interpolation, like a median of persons)."""
-    order = np.argsort(x)
-    x, n = np.asarray(x)[order], np.asarray(n)[order]
-    cum = np.cumsum(n)
-    total = cum[-1]
-    return [float(x[np.searchsorted(cum, q * total, side="left")]) for q in qs]
+QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
+_STEP_TOLERANCE = 1e-9   # a Kaplan-Meier product reads 0.4999999999 for 1/2
+
+
+def weighted_quantiles(x: np.ndarray, n: np.ndarray, qs=QUANTILES, event: np.ndarray | None = None) -> list[float]:
+    """Quantiles of delays ``x`` counted ``n`` times; ``event`` 0 marks a right-censored delay (a case
+    still open, known to last at least ``x``), 1 (the default) an observed one.
+
+    The distribution is the Kaplan-Meier estimate (``scipy.stats.ecdf`` on ``scipy.stats.CensoredData``;
+    a censored delay tied with observed ones is still at risk at that time), which is the plain empirical
+    distribution when nothing is censored. The q-quantile is the smallest delay t where the estimated
+    share of ended delays F(t) reaches q; where F equals q exactly up to the next observed delay, the
+    midpoint of those two delays (the convention of R's ``survival`` package): without censoring the
+    median of an even count is the mean of the two middle values, as Excel's MEDIAN and pandas. NaN
+    where it is not estimable: F never reaches q (too many cases still open), or stays at q up to the
+    last delay, which is censored.
+    """
+    from scipy import stats
+
+    x = np.asarray(x, dtype=float)
+    n = np.asarray(n, dtype=np.int64)
+    event = np.ones(len(x), dtype=bool) if event is None else np.asarray(event).astype(bool)
+    keep = n > 0
+    x, n, event = x[keep], n[keep], event[keep]
+    if not event.any():
+        return [float("nan")] * len(qs)
+    data = stats.CensoredData(uncensored=np.repeat(x[event], n[event]), right=np.repeat(x[~event], n[~event]))
+    cdf = stats.ecdf(data).cdf
+    t, f = np.asarray(cdf.quantiles, dtype=float), np.asarray(cdf.probabilities, dtype=float)
+    jumps = np.diff(np.concatenate([[0.0], f])) > _STEP_TOLERANCE   # observed delays (censored: no step)
+    t, f = t[jumps], f[jumps]
+    out = []
+    for q in qs:
+        reached = np.flatnonzero(f >= q - _STEP_TOLERANCE)
+        if reached.size == 0:
+            out.append(float("nan"))
+            continue
+        i = int(reached[0])
+        if abs(f[i] - q) <= _STEP_TOLERANCE:   # flat at exactly q: midpoint up to the next observed delay
+            out.append(float((t[i] + t[i + 1]) / 2) if i + 1 < len(t) else float("nan"))
+        else:
+            out.append(float(t[i]))
+    return out
+
+
+def _value_only_years(frame: pd.DataFrame) -> pd.Series:
+    """Years whose share was sent as one value only (no numerator nor denominator, optional in the
+    format): that value, in [0, 1] (sent in percent). One territory's row is kept as sent."""
+    g = frame.groupby("year").agg(groups=("rows", "size"), rows=("rows", "sum"), sent_rows=("sent_rows", "sum"),
+                                  sent=("sent_value", "sum"))
+    one = g[(g["groups"] == 1) & (g["rows"] == 1) & (g["sent_rows"] == 1)]
+    return (one["sent"] / 100).astype(float)
+
+
+def _incomplete_years(frame: pd.DataFrame) -> set[int]:
+    """Years mixing territories sent with numerator and denominator and territories sent as a value
+    only: no share of the whole can be computed from them (left blank rather than computed from a part)."""
+    g = frame.groupby("year").agg(groups=("rows", "size"), sent_rows=("sent_rows", "sum"))
+    return set(g.index[(g["sent_rows"] > 0) & (g["groups"] > 1)])
 
 
 def _years_frame(years: tuple[int, ...]) -> pd.DataFrame:
@@ -109,6 +163,10 @@ def _series_from(frame: pd.DataFrame, kind: str, years: tuple[int, ...], thresho
     out = _years_frame(years).merge(agg, on="year", how="left")
     if kind in ("share", "survey"):
         out["value"] = _ratio(out["numerator"], out["denominator"])
+        if "sent_rows" in frame and not frame.empty:
+            out["value"] = out["value"].where(~out["year"].isin(_incomplete_years(frame)))
+            sent = _value_only_years(frame)
+            out.loc[out["year"].isin(sent.index), "value"] = out["year"].map(sent)
     else:
         out["numerator"] = np.nan
         out["denominator"] = np.nan
@@ -142,12 +200,23 @@ def compute(engine: Engine, ind: Indicator, filters: Filters, ref: Reference, *,
     )
     case_level = src.case_level
     label_by = _labeller(ind, ref, src.by)
+    territorial = {}   # region-wide counts per territory, for the secrecy step (dashboard/secrecy.py)
     kwargs = {"years": years, "territories": sorted(region_scope), "institution": institution}
+
+    # CME perimeters in force each year (valid_from / valid_to): a perimeter change moves that year's data
+    sel_by_year = territory_scope_by_year(filters.territory, ref.territories, ref.perimeters, years)
 
     def in_sel(frame):
         if frame.empty or "territory_code" not in frame or src.territory is None:
             return frame
-        return frame[frame["territory_code"].isin(sel_scope)]
+        when = frame["year"] if "year" in frame else (
+            pd.to_datetime(frame["date"]).dt.year if "date" in frame else None)
+        if filters.is_region or when is None:
+            return frame[frame["territory_code"].isin(sel_scope)]
+        extra = {REGION} if result.regional_only else set()
+        keep = [t in extra or (t in sel_scope if pd.isna(y) else t in sel_by_year.get(int(y), frozenset()))
+                for y, t in zip(when, frame["territory_code"])]
+        return frame[keep]
 
     with engine.connect() as conn:
         if not filters.is_region and src.territory is not None:
@@ -158,6 +227,7 @@ def compute(engine: Engine, ind: Indicator, filters: Filters, ref: Reference, *,
                 result.regional_only = True
         if kind in ("count", "share", "survey", "typology", "descriptor"):
             base = sqlagg.grouped(conn, src, kind if kind not in ("typology", "descriptor") else "count", **kwargs)
+            territorial["total"] = base
             parts = [(SELECTION, in_sel(base))]
             if not filters.is_region:
                 parts.append((REGION_SCOPE, base))
@@ -165,15 +235,18 @@ def compute(engine: Engine, ind: Indicator, filters: Filters, ref: Reference, *,
                 [_series_from(f, "share" if kind == "share" else kind, years, small_cell_threshold, case_level)
                  .assign(scope=scope) for scope, f in parts], ignore_index=True)
             if src.by and kind in ("share", "typology", "descriptor"):
-                by_frame = in_sel(sqlagg.grouped(conn, src, kind if kind == "share" else "count", by=src.by,
-                                                 **kwargs))
+                territorial["breakdown"] = sqlagg.grouped(conn, src, kind if kind == "share" else "count",
+                                                          by=src.by, **kwargs)
+                by_frame = in_sel(territorial["breakdown"])
                 result.breakdown = _breakdown(by_frame, kind, label_by, small_cell_threshold, case_level)
             if src.detail_by and kind == "share":
+                territorial["detail"] = sqlagg.grouped(conn, src, "share", by=src.detail_by, **kwargs)
                 result.detail = _detail(conn, ind, ref, kwargs, in_sel, small_cell_threshold)
             if ind.spread and filters.is_region:
                 result.verdict = _spread_verdict(base, ref, ind)
         elif kind == "duration":
             counts = sqlagg.value_counts(conn, src, **kwargs)
+            territorial["total"] = counts
             parts = [(SELECTION, in_sel(counts))] + ([] if filters.is_region else [(REGION_SCOPE, counts)])
             series, dist = [], None
             for scope, frame in parts:
@@ -212,6 +285,12 @@ def compute(engine: Engine, ind: Indicator, filters: Filters, ref: Reference, *,
         if kind in STATUS_KINDS and not result.series.empty:
             scopes = {SELECTION: sel_scope, REGION_SCOPE: region_scope | {REGION}}
             result.series = _with_status(conn, ind, result.series, scopes, years, sorted(region_scope | {REGION}))
+    if case_level:   # statistical secrecy, primary and secondary (dashboard/secrecy.py, docs/secrecy.md)
+        secrecy.apply_to_result(result, territorial, ref.territories, ref.perimeters, filters.territory,
+                                small_cell_threshold)
+    if src.cohort is not None and not result.series.empty:   # cases still open (after secrecy: hidden cells)
+        with engine.connect() as conn:
+            result.series = _with_cohort(conn, ind, result.series, kwargs, in_sel, small_cell_threshold)
     for frame_name in ("breakdown", "detail"):
         frame = getattr(result, frame_name)
         if frame is not None and "hidden" in frame:
@@ -223,9 +302,11 @@ def compute(engine: Engine, ind: Indicator, filters: Filters, ref: Reference, *,
     if result.verdict is None and ind.direction != "none":
         sel = result.selection_series()
         if not sel.empty:
-            values = sel.set_index("year")["value"].where(~sel.set_index("year")["hidden"])
-            result.verdict = judge(values, ind.direction, unit=ind.unit,
-                                   is_share=kind in ("share", "survey", "existence"))
+            # only judgeable years (not hidden / partiel / incomplete cohort), with their volumes
+            by_year = sel.set_index("year")
+            result.verdict = judge(judged_values(by_year), ind.direction, unit=ind.unit,
+                                   is_share=kind in ("share", "survey", "existence"),
+                                   volumes=volumes_of(by_year, kind), counts=kind in VOLUME_IS_VALUE)
     return result
 
 
@@ -298,7 +379,7 @@ def _breakdown(frame: pd.DataFrame, kind: str, label, threshold: int, case_level
         agg["numerator"] = np.nan
         agg["denominator"] = np.nan
         agg = _hide(agg, threshold, case_level, ["value"])
-    agg.loc[agg["hidden"], ["value", "numerator", "denominator"]] = np.nan
+    # hidden cells are blanked by the secrecy step (secrecy.apply_to_result), which needs their counts
     agg["category_label"] = agg["category"].map(label)
     return agg[["year", "category", "category_label", "value", "numerator", "denominator", "hidden"]]
 
@@ -312,7 +393,6 @@ def _detail(conn, ind: Indicator, ref: Reference, kwargs, in_sel, threshold: int
     agg = frame.groupby("category", dropna=False)["numerator"].sum().reset_index()
     agg = agg[agg["numerator"] > 0].rename(columns={"numerator": "value"})
     agg = _hide(agg, threshold, src.case_level, ["value"])
-    agg.loc[agg["hidden"], "value"] = np.nan
     agg["category_label"] = agg["category"].map(label)
     return agg.sort_values("value", ascending=False)[["category", "category_label", "value", "hidden"]]
 
@@ -336,22 +416,71 @@ def _records(conn, ind: Indicator, ref: Reference, kwargs, in_sel) -> pd.DataFra
 
 
 def _duration(counts: pd.DataFrame, years, threshold: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Yearly median delay and distribution from :func:`data_access.indicator_data.value_counts`.
+
+    Series columns besides the usual ones: ``estimable`` (False: cases but no median, the
+    Kaplan-Meier estimate not reaching 50 % — shown "non estimable", not a number) and ``open_share``
+    (share of the year's cases still open, censored; blank when fewer than ``threshold`` cases are
+    open, a small cell). ``denominator`` is the number of cases (effectif), open ones included.
+    """
     rows, dist = [], []
     for year in years:
         f = counts[counts["year"] == year] if not counts.empty else counts
         n = int(f["n"].sum()) if not f.empty else 0
         if n == 0:
             rows.append({"year": year, "value": np.nan, "numerator": np.nan, "denominator": np.nan,
-                         "hidden": False})
+                         "hidden": False, "estimable": True, "open_share": np.nan})
             continue
-        agg = f.groupby("x")["n"].sum()
-        p10, q1, med, q3, p90 = weighted_quantiles(agg.index.to_numpy(), agg.to_numpy())
+        event = f["event"] if "event" in f else pd.Series(1, index=f.index)
+        agg = f.assign(event=event.astype(int)).groupby(["x", "event"])["n"].sum().reset_index()
+        p10, q1, med, q3, p90 = weighted_quantiles(agg["x"].to_numpy(), agg["n"].to_numpy(),
+                                                   event=agg["event"].to_numpy())
+        n_open = int(agg.loc[agg["event"] == 0, "n"].sum())
         hidden = n < threshold
         rows.append({"year": year, "value": np.nan if hidden else med, "numerator": np.nan,
-                     "denominator": float(n), "hidden": hidden})
+                     "denominator": float(n), "hidden": hidden, "estimable": hidden or not np.isnan(med),
+                     "open_share": n_open / n if not hidden and (n_open == 0 or n_open >= threshold) else np.nan})
         if not hidden:
             dist.append({"year": year, "n": n, "p10": p10, "q1": q1, "median": med, "q3": q3, "p90": p90})
     return pd.DataFrame(rows), pd.DataFrame(dist, columns=["year", "n", "p10", "q1", "median", "q3", "p90"])
+
+
+def _with_cohort(conn, ind: Indicator, series: pd.DataFrame, kwargs, in_sel, threshold: int) -> pd.DataFrame:
+    """Cases still open in each year's cohort, for a source declaring a ``cohort``.
+
+    Adds ``open_share`` (share of the year's cohort, ``cohort.where``, still open, ``cohort.open``;
+    blank where fewer than ``threshold`` cases are open or the cell is hidden) and ``incomplete``
+    (open share above ``cohort.incomplete_above``: the year's outcomes are not final, flagged
+    "cohorte incomplète (N % en cours)" and left out of the verdict). A delay censors its open cases
+    in the estimate itself (:func:`_duration`): none of its years is incomplete.
+    """
+    coh = ind.source.cohort
+    out = series.copy()
+    if ind.kind == "duration":
+        out["incomplete"] = False
+    else:
+        cohort_src = ind.source.model_copy(update={
+            "where": dict(coh.where), "numerator": Ratio(where=dict(coh.open)), "denominator": None,
+            "value": "count", "by": None, "detail_by": None})
+        frame = sqlagg.grouped(conn, cohort_src, "share", **kwargs)
+        parts = []
+        for scope, f in ((SELECTION, in_sel(frame)), (REGION_SCOPE, frame)):
+            if f.empty:
+                continue
+            g = f.groupby("year")[["numerator", "denominator"]].sum().reset_index()
+            parts.append(g.rename(columns={"numerator": "_open", "denominator": "_cases"}).assign(scope=scope))
+        counts = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+            columns=["year", "_open", "_cases", "scope"])
+        out = out.drop(columns=[c for c in ("open_share", "incomplete") if c in out]).merge(
+            counts.astype({"year": int}), on=["year", "scope"], how="left")
+        share = _ratio(out["_open"], out["_cases"])
+        out["incomplete"] = (share > coh.incomplete_above).fillna(False).astype(bool)
+        small = (out["_open"] > 0) & (out["_open"] < threshold)
+        out["open_share"] = share.where(~small)
+        out = out.drop(columns=["_open", "_cases"])
+    if "open_share" in out:
+        out.loc[out["hidden"].fillna(False).astype(bool), "open_share"] = np.nan
+    return out
 
 
 def _spread_verdict(base: pd.DataFrame, ref: Reference, ind: Indicator) -> Verdict | None:

@@ -32,6 +32,7 @@ VERDICT_STYLE = {
     "en_bonne_voie": ("blue", ":material/trending_up:"),
     "a_surveiller": ("orange", ":material/visibility:"),
     "defavorable": ("red", ":material/warning:"),
+    "a_confirmer": ("violet", ":material/hourglass_empty:"),
     "donnees_insuffisantes": ("gray", ":material/help:"),
 }
 TARGET_TEXT = {
@@ -110,6 +111,15 @@ def verdict_badge(result: IndicatorResult) -> None:
     st.badge(label, color=color, icon=icon)
     if ind.direction in TARGET_TEXT:
         st.caption(TARGET_TEXT[ind.direction] + (" · homogénéité entre territoires" if ind.spread else ""))
+
+
+def verdict_rule(key: str) -> None:
+    """The verdict rule in French (``verdict.ROLE_DOC``), folded: minimum volume, "non transmis",
+    "à confirmer", roll-up coverage. Shown on every question page and on the home page."""
+    from .verdict import ROLE_DOC
+
+    with st.expander("Comment lire les verdicts", icon=":material/help:", key=key):
+        st.markdown(ROLE_DOC)
 
 
 def _updated_text() -> str:
@@ -229,6 +239,8 @@ def render_question(question_id: str, filters: Filters) -> None:
     st.badge(f"Lecture d'ensemble : {VERDICT_LABELS[summary.overall]}", color=color, icon=icon)
     page_comments = comments_for(filters.territory, filters.years)
     st.markdown(f"**Synthèse** ({results[0].selection_label if results else ''}) : {summary.sentence()}")
+    st.caption(summary.short())
+    verdict_rule(key=f"verdict-rule-{question_id}")
     for c in q.criteria:
         crit = [by_id[i.id] for i in c.indicators]
         st.subheader(f"{c.id.split('.')[-1]} · {c.short_label}", anchor=c.id.replace(".", "-").lower())

@@ -42,7 +42,7 @@ DIRECTION_LABELS = {
     "none": "sans cible",
 }
 # Filter operators accepted in ``where`` clauses besides equality and lists.
-OPERATORS = {"ne", "lt", "le", "gt", "ge", "is_null", "not_in"}
+OPERATORS = {"ne", "lt", "le", "gt", "ge", "is_null", "not_in", "in_table", "not_in_table"}
 
 
 class _Strict(BaseModel):
@@ -62,15 +62,48 @@ class Ratio(_Strict):
         return self
 
 
+class Cohort(_Strict):
+    """The source's rows are a cohort of cases, placed in time by the date they open, some of which
+    are still open (their outcome, or the end of the delay, is not known yet).
+
+    - ``open``: filter (``where`` language) of the rows still open, e.g. ``{outcome: en_cours}``;
+    - ``where``: the cohort whose open share is measured (default: every row of the table in the
+      year and territory; the indicator's own ``where`` is not applied: "taux de maintien des
+      situations closes" is judged on the share of the year's cases still open, not of closed ones);
+    - ``incomplete_above``: a year whose cohort has a larger share of open rows is flagged
+      "cohorte incomplète (N % en cours)" and left out of the verdict (counts, shares, typologies);
+    - for a ``duration`` (``median:<col>``: days from ``start`` to ``end``), ``start`` and ``end``
+      name the two date columns: an open row is a right-censored delay, the time elapsed from its
+      ``start`` to the reference date (the latest ``start`` or ``end`` date recorded in the table),
+      and the median is a Kaplan-Meier estimate (no year is then flagged incomplete).
+    """
+
+    open: dict[str, Any] = Field(min_length=1)
+    where: dict[str, Any] = Field(default_factory=dict)
+    incomplete_above: float = Field(default=0.05, ge=0, lt=1)
+    start: str | None = None
+    end: str | None = None
+
+    @model_validator(mode="after")
+    def _both_dates(self):
+        if (self.start is None) != (self.end is None):
+            raise ValueError("cohorte : 'start' et 'end' vont ensemble")
+        return self
+
+
 class Source(_Strict):
     """How an indicator is computed from the store.
 
     - ``table``: the table holding the rows; ``join``: a parent table joined
       through its foreign key (columns of it are written ``parent.column``);
-    - ``date`` (a date column) or ``year`` (an integer year column) places rows
-      in time; ``territory`` places them in space (``None``: regional only);
+    - ``date`` (a date column), ``year`` (an integer year column) or ``span``
+      (``[first, last]``, two integer year columns: a multi-year plan counts in
+      every year it covers) places rows in time; ``territory`` places them in
+      space (``None``: regional only);
     - ``where``: the population (``{column: value | [values] | {op: value}}``,
-      ops ne, lt, le, gt, ge, is_null, not_in; key ``any_of`` holds a list of
+      ops ne, lt, le, gt, ge, is_null, not_in, and ``in_table`` / ``not_in_table``
+      (``table.column``: the value is / is not referenced by that column, e.g.
+      ``{id: {in_table: action_frein.frein_id}}``); key ``any_of`` holds a list of
       such dicts OR-ed together);
     - ``value``: ``count`` (rows), ``sum:<col>``, ``median:<col>`` or ``exists``;
     - ``numerator`` / ``denominator`` for shares (default denominator: the population);
@@ -80,7 +113,8 @@ class Source(_Strict):
       ``detail_by``: breakdown of a share's numerator; ``text``/``title`` for descriptors;
       ``start``/``end``/``status`` for calendars; ``question`` for surveys;
     - ``case_level``: rows are persons (calls, cases): small cells are hidden;
-    - ``comparison``: ``regions`` when region-level reference values exist.
+    - ``comparison``: ``regions`` when region-level reference values exist;
+    - ``cohort``: the rows are a cohort of cases some of which are still open (:class:`Cohort`).
     """
 
     producer: str = Field(min_length=3)
@@ -88,6 +122,7 @@ class Source(_Strict):
     join: str | None = None
     date: str | None = None
     year: str | None = None
+    span: tuple[str, str] | None = None
     territory: str | None = "territory_code"
     where: dict[str, Any] = Field(default_factory=dict)
     value: str = "count"
@@ -103,11 +138,12 @@ class Source(_Strict):
     question: str | None = None
     case_level: bool = False
     comparison: Literal["regions"] | None = None
+    cohort: Cohort | None = None
 
     @model_validator(mode="after")
     def _time_axis(self):
-        if (self.date is None) == (self.year is None):
-            raise ValueError(f"source {self.table}: exactement un de 'date' ou 'year' est requis")
+        if sum(x is not None for x in (self.date, self.year, self.span)) != 1:
+            raise ValueError(f"source {self.table}: exactement un de 'date', 'year' ou 'span' est requis")
         if not (self.value in {"count", "exists"} or self.value.split(":", 1)[0] in {"sum", "median"}):
             raise ValueError(f"source {self.table}: valeur inconnue {self.value!r}")
         return self
@@ -139,6 +175,9 @@ class Indicator(_Strict):
         }
         if not need.get(self.kind, True):
             raise ValueError(f"{self.id}: la source ne convient pas au type {self.kind}")
+        if s.cohort is not None and (s.cohort.start is not None) != (self.kind == "duration"):
+            # a delay of a cohort is censored (start/end), other kinds of a cohort are flagged
+            raise ValueError(f"{self.id}: une cohorte a 'start' et 'end' pour un délai, et seulement pour un délai")
         if self.kind in {"typology", "descriptor", "calendar", "existence"} and self.direction not in {"none", "up"}:
             # a breakdown, a list of records or a matrix carries no numeric trend except "more of it"
             raise ValueError(f"{self.id}: direction {self.direction} impossible pour le type {self.kind}")
@@ -191,10 +230,19 @@ class Referentiel(_Strict):
                     if ind.id in seen:
                         raise ValueError(f"indicateur en double : {ind.id}")
                     seen.add(ind.id)
-        codes = {s.code for s in self.survey_questions}
+        respondents = {s.code: s.respondent_type for s in self.survey_questions}
         for ind in self.indicators():
-            if ind.source.question and ind.source.question not in codes:
+            if ind.source.question and ind.source.question not in respondents:
                 raise ValueError(f"{ind.id}: question d'enquête inconnue {ind.source.question}")
+            if ind.kind == "survey":
+                # a share of "acteurs considérant que…" counts only the respondents the question asks
+                # (a partners' row added into an actors' share would change what is measured)
+                expected = {"question_code": ind.source.question,
+                            "respondent_type": respondents[ind.source.question]}
+                got = {k: ind.source.where.get(k) for k in expected}
+                if got != expected:
+                    raise ValueError(f"{ind.id}: une enquête filtre sa question et son type de répondant "
+                                     f"(attendu where: {expected})")
         return self
 
     # --- navigation helpers -------------------------------------------------------
@@ -272,6 +320,10 @@ def _check_where(metadata, src: Source, where: dict, vocabularies: dict, problem
             if unknown:
                 problems.append(f"{where_of}: opérateur inconnu {sorted(unknown)}")
             for op, v in cond.items():
+                if op in {"in_table", "not_in_table"}:
+                    tname, _, cname = str(v).partition(".")
+                    if tname not in metadata.tables or cname not in metadata.tables[tname].c:
+                        problems.append(f"{where_of}: {op} : colonne inconnue {v}")
                 if op in {"ne"}:
                     values.append(v)
                 elif op == "not_in":
@@ -284,7 +336,11 @@ def _check_where(metadata, src: Source, where: dict, vocabularies: dict, problem
         if vocab:
             allowed = vocabularies[vocab]
             for v in values:
-                if isinstance(v, str) and v not in allowed:
+                if not isinstance(v, (str, bool)) and v is not None:
+                    # YAML reads 11_49 as the integer 1149: a code must be quoted
+                    problems.append(f"{where_of}: valeur {v!r} non textuelle pour le vocabulaire {vocab} ({key}) "
+                                    "— mettre le code entre guillemets")
+                elif isinstance(v, str) and v not in allowed:
                     problems.append(f"{where_of}: valeur {v!r} hors du vocabulaire {vocab} ({key})")
 
 
@@ -310,7 +366,12 @@ def check_against_store(ref: Referentiel) -> list[str]:
             fks = [fk for fk in md.tables[s.table].foreign_keys if fk.column.table.name == s.join]
             if not fks:
                 problems.append(f"{where_of}: pas de clé étrangère {s.table} → {s.join}")
-        refs = [s.date, s.year, s.territory, s.by, s.detail_by, s.text, s.title, s.start, s.end, s.status]
+        refs = [s.date, s.year, *(s.span or ()), s.territory, s.by, s.detail_by, s.text, s.title, s.start, s.end,
+                s.status]
+        if s.cohort is not None:
+            refs += [s.cohort.start, s.cohort.end]
+            _check_where(md, s, s.cohort.open, VOCABULARIES, problems, f"{where_of} (cohorte)")
+            _check_where(md, s, s.cohort.where, VOCABULARIES, problems, f"{where_of} (cohorte)")
         if s.value.startswith(("sum:", "median:")):
             refs.append(s.value.split(":", 1)[1])
         for r in (s.numerator, s.denominator):

@@ -15,17 +15,21 @@ import pandas as pd
 
 from .referentiel import Indicator
 
-VerdictCode = Literal["atteint", "en_bonne_voie", "a_surveiller", "defavorable", "donnees_insuffisantes"]
+VerdictCode = Literal["atteint", "en_bonne_voie", "a_surveiller", "defavorable", "a_confirmer",
+                      "donnees_insuffisantes"]
 
 VERDICT_LABELS: dict[str, str] = {
     "atteint": "Atteint",
     "en_bonne_voie": "En bonne voie",
     "a_surveiller": "À surveiller",
     "defavorable": "Défavorable",
+    "a_confirmer": "À confirmer (faibles effectifs)",  # too few events to conclude (dashboard/verdict.py)
     "donnees_insuffisantes": "Données insuffisantes",
 }
-# Order from best to worst, for sorting "most off track" first (reverse).
-VERDICT_RANK = {"atteint": 0, "en_bonne_voie": 1, "a_surveiller": 2, "defavorable": 3, "donnees_insuffisantes": 4}
+# Order from best to worst, for sorting "most off track" first (reverse); the two codes that do not
+# judge (too few events, too few years) come last.
+VERDICT_RANK = {"atteint": 0, "en_bonne_voie": 1, "a_surveiller": 2, "defavorable": 3, "a_confirmer": 4,
+                "donnees_insuffisantes": 5}
 
 
 @dataclass(frozen=True)

@@ -150,7 +150,8 @@ RSI_OF_DEPT = {"01": "RSI-RHONE", "07": "RSI-RHONE", "26": "RSI-ALPES", "38": "R
 
 # Q6 indicators read from indicator_value, and the ones with region-level rows (R11..R94)
 Q6_INDICATORS = tuple(f"Q6.C1.I{i}" for i in range(1, 10))
-REGION_INDICATORS = ("Q6.C1.I1", "Q6.C1.I3", "Q6.C1.I7", "Q6.C1.I8")
+REGION_INDICATORS = Q6_INDICATORS
+REGION_EXTRA_INDICATORS = ("Q6.C1.I4", "Q6.C1.I5", "Q6.C1.I6", "Q6.C1.I9")  # drawn after the first four
 
 # First year each perception question was asked (wording and respondents come from the référentiel).
 SURVEY_FIRST_YEAR = {
@@ -1656,6 +1657,7 @@ def _indicator_values(seed: int) -> pd.DataFrame:
     region_factor = {ind: rng.normal(1, 0.1, len(others)) for ind in per_capita}
     rate_offset = rng.normal(0, 0.025, len(others))
     pop = {code: p for code, _, p in REGIONS_2016}
+    region_kept: dict[tuple[str, int], int] = {}
     for k, y in enumerate(YEARS):
         region_values: dict[str, dict[str, int]] = {}
         for ind, rate in per_capita.items():
@@ -1671,10 +1673,23 @@ def _indicator_values(seed: int) -> pd.DataFrame:
         for code, _, _ in REGIONS_2016:
             closed = region_values["Q6.C1.I1"][code]
             kept = int(round(closed * rates[code]))
+            region_kept[(code, y)] = kept
             add("Q6.C1.I1", code, y, closed, "agefiph")
             add("Q6.C1.I3", code, y, round(100 * kept / closed, 1), "agefiph", kept, closed)
             add("Q6.C1.I7", code, y, region_values["Q6.C1.I7"][code], "tbn", estimate=(y == 2020))
             add("Q6.C1.I8", code, y, region_values["Q6.C1.I8"][code], "cnam", estimate=(y == 2020))
+    # every other indicator of the national dashboard for the same regions (art. 7: each Q6.C1 indicator
+    # is compared); a stream of its own, so that the values above do not move
+    for (code, y), kept in region_kept.items():
+        add("Q6.C1.I2", code, y, kept, "agefiph")
+    rng_regions = _rng(seed, "indicator_value_regions")
+    for ind in REGION_EXTRA_INDICATORS:
+        base, last, source = INDICATOR_BASE[ind]
+        factor = rng_regions.normal(1, 0.1, len(REGIONS_2016))
+        for k, y in enumerate(YEARS):
+            for j, (code, _, p) in enumerate(REGIONS_2016):
+                v = base / _DEPT_POP.mean() * p * factor[j] * _interp(1.0, last, k) * rng_regions.normal(1, 0.02)
+                add(ind, code, y, max(1, int(round(v))), source, estimate=(y == 2020))
     return _frame("indicator_value", rows)
 
 

@@ -7,9 +7,29 @@ import pandas as pd
 from data_access.office import safe_frame
 from data_access.transmission import STATUS_LABELS
 
+from .formatting import fmt_percent
 from .results import IndicatorResult
 
 SCOPE_LABELS = {"selection": "Sélection", "region": "Rhône-Alpes"}
+NOT_ESTIMABLE = "médiane non estimable (moins de la moitié des situations closes)"
+
+
+def cohort_note(row) -> str:
+    """French flag of a series row (``open_share``, ``incomplete``, ``estimable`` from
+    ``dashboard.indicators``): "cohorte incomplète (41 % en cours)", "médiane non estimable (…)" or ""."""
+    def flag(name: str) -> bool | None:
+        v = row.get(name)
+        return None if v is None or pd.isna(v) else bool(v)
+
+    if flag("hidden"):
+        return ""
+    if flag("estimable") is False:
+        return NOT_ESTIMABLE
+    if flag("incomplete"):
+        share = row.get("open_share")
+        return ("cohorte incomplète" if share is None or pd.isna(share)
+                else f"cohorte incomplète ({fmt_percent(share, 0)} en cours)")
+    return ""
 
 
 def data_table(result: IndicatorResult) -> pd.DataFrame:
@@ -34,6 +54,9 @@ def data_table(result: IndicatorResult) -> pd.DataFrame:
         t["Masqué (petits effectifs)"] = s["hidden"].map({True: "oui", False: ""})
         if "status" in s:
             t["Données"] = s["status"].map(STATUS_LABELS)
+        if "open_share" in s:   # cases still open (issue 12): censored in a delay, flagged in a cohort count
+            t["Situations en cours (%)"] = s["open_share"] * 100
+            t["Remarque"] = [cohort_note(r) for r in s.to_dict("records")]
         frames.append(t)
     b = result.breakdown
     if b is not None and not b.empty:

@@ -10,10 +10,34 @@ The rule
 --------
 1. Keep the years that have a finite value (NaN and missing years are ignored;
    the remaining years need not be consecutive). Fewer than ``min_points``
-   (default 3) years → ``donnees_insuffisantes``.
-2. Robust slope ``s``: Theil-Sen (median of the slopes between every pair of
+   (default 3) years → ``donnees_insuffisantes``. The caller passes only the
+   years a verdict may read (:func:`judged_values`): not hidden (small cell), not
+   an incomplete cohort, not ``partiel`` (some territories sent nothing); a year
+   "non transmis" has no value, a declared or empty delivery is a true 0.
+2. Minimum volume. ``volumes`` gives, per year, how many events or units the value
+   rests on (:func:`volumes_of`): for counts, typologies and descriptors the yearly
+   value itself; for shares and surveys the denominator (units, respondents); for
+   durations the number of cases behind the median. When the **median volume of
+   the judged years is below** ``MIN_VOLUME`` **(20)** the verdict is ``a_confirmer``
+   ("À confirmer (faibles effectifs)"), whatever the trend: the reason still
+   describes it. Why 20: a count of n events varies by about √n from year to year
+   for reasons of chance alone (Poisson), a relative error 1/√n of 22 % at 20 and
+   32 % at 10 — the threshold under which public health statistics call a rate
+   unreliable (US NCHS: fewer than 20 events, relative standard error of 23 % or more).
+   A yearly swing of that size dwarfs the 2 % per year the rule calls a trend, so
+   below it neither "atteint" nor "défavorable" can be defended. The median (not the
+   sum) so that one large year does not carry a series of tiny ones. Years with an
+   unknown volume (a share sent as a value only) are left out of the median; with no
+   known volume at all (existence matrices, value-only shares) there is no check.
+   Exception: ``to_zero`` at a true 0 stays ``atteint`` (rule 6): a zero is a fact,
+   not an estimate. Second exception, for counts of events only (``counts=True``):
+   when the change over the years is more than chance — the Poisson test of trend
+   (:func:`poisson_trend_p`) gives p < ``TREND_P`` (5 %) — the series is judged by
+   the rules below and the reason says "faibles effectifs …, mais une évolution que
+   le hasard seul n'explique pas" (3, 5, 7, 9, 11 CTME sessions rising: défavorable).
+3. Robust slope ``s``: Theil-Sen (median of the slopes between every pair of
    years), in units per year. One odd year cannot swing it, unlike least squares.
-3. Relative slope ``r = s / mean(|values|)`` (0 when that mean is 0): the rule is
+4. Relative slope ``r = s / mean(|values|)`` (0 when that mean is 0): the rule is
    scale-free, so a share in [0, 1] and a count in thousands are read alike.
    For a share (``is_share=True``) the scale is ``min(mean, 1 - mean)``, the
    distance to the nearer bound (see :func:`relative_slope`): otherwise a share
@@ -22,8 +46,12 @@ The rule
    The trend is *good* when ``r`` is beyond ``tolerance`` (default 2 % of the
    mean per year) in the target direction, *bad* when beyond it the other way,
    *flat* otherwise.
-4. ``up`` / ``down`` ("better" means higher / lower):
+5. ``up`` / ``down`` ("better" means higher / lower):
 
+   - a share (``is_share``) whose last value is at its bound in the good direction
+     (100 % for ``up``, 0 % for ``down``; e.g. an existence matrix where every
+     territory has the thing) → ``atteint``: it cannot do better, so a series at
+     100 % every year is met, not "no trend";
    - good trend, last value better than the first and the best of the period
      (or within 5 % of the period's range of it) → ``atteint``;
    - good trend, last better than the first but not the best → ``en_bonne_voie``;
@@ -37,14 +65,14 @@ The rule
    - anything else (flat trend, good trend but the last value not better than
      the first, bad trend but the last value better than or equal to the first:
      mixed signals) → ``a_surveiller``.
-5. ``to_zero`` (the charter: the CTME count and the direct signalements handled
+6. ``to_zero`` (the charter: the CTME count and the direct signalements handled
    by the AT "doivent être en baisse avec le temps et tendre vers 0"): last value
    equal to 0 → ``atteint`` (an all-zero series too); otherwise the ``down`` rule,
    except that it stops at ``en_bonne_voie``: as long as zero is not reached the
    target is not met, however regularly the count falls.
-6. ``stable``: ``|r| <= tolerance`` → ``atteint``; ``|r| <= 3 * tolerance`` →
+7. ``stable``: ``|r| <= tolerance`` → ``atteint``; ``|r| <= 3 * tolerance`` →
    ``a_surveiller``; beyond → ``defavorable``.
-7. ``none`` → ``None`` (no target, no verdict).
+8. ``none`` → ``None`` (no target, no verdict).
 
 Why the thresholds: 2 % of the mean per year is about 8-10 % over a 5-6 year
 charter period, the smallest move a steering committee would call a change
@@ -60,6 +88,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from .formatting import fmt_number, fmt_percent, fmt_period
 from .results import Verdict
@@ -72,23 +101,47 @@ BEST_MARGIN = 0.05
 RELAPSE_SHARE = 0.25
 # For "stable": beyond tolerance → "à surveiller"; beyond this multiple of it → "défavorable".
 STABLE_WARNING_FACTOR = 3.0
+# Below this median yearly volume (events, units, respondents, cases) the verdict is "à confirmer".
+MIN_VOLUME = 20
+# ... unless the series is a count whose change is more than chance: Poisson trend test below this p.
+TREND_P = 0.05
 
 # User-facing explanation of the rule (French, Markdown), e.g. for a "Comment lire les verdicts" expander.
-ROLE_DOC = """\
+ROLE_DOC = f"""\
 **Comment le verdict est-il établi ?**
 
-Le verdict compare l'évolution de l'indicateur, année par année, à la cible de la charte
-(à la hausse, à la baisse, vers zéro ou stable). Il faut au moins 3 années renseignées ;
-sinon le verdict est « Données insuffisantes ». Les années sans valeur sont ignorées.
+Le verdict compare l'évolution de l'indicateur, année par année, à la cible que la charte lui
+donne (à la hausse, à la baisse, vers zéro). Un indicateur sans cible dans la charte est montré
+sans verdict (« Descriptif, sans cible »). La cible de chaque indicateur et la phrase de la charte
+qui la fonde sont listées dans la documentation du référentiel.
+
+**Quelles années sont lues ?** Il faut au moins 3 années renseignées ; sinon le verdict est
+« Données insuffisantes ». Une année **« non transmis »** (aucune donnée reçue du partenaire pour
+ce territoire et cette année) n'a pas de valeur : elle est ignorée, et jamais lue comme un zéro.
+Une année déclarée sans activité, ou une livraison vide, vaut **0** : c'est une vraie valeur.
+Sont aussi écartées du verdict les années **partielles** (certains territoires n'ont rien
+transmis), les cellules **masquées** (trop peu de personnes : secret statistique) et les cohortes
+**incomplètes** (situations encore en cours).
+
+**Faibles effectifs : « À confirmer ».** Un verdict n'est rendu que si l'indicateur repose sur
+assez d'événements : en médiane sur les années lues, au moins **{MIN_VOLUME}** événements par an
+pour un nombre (séances, appels, actions…), {MIN_VOLUME} personnes ou unités au dénominateur pour
+une part ou une enquête (répondants), {MIN_VOLUME} situations pour un délai médian. En deçà, le
+hasard seul fait varier la valeur de plus de 20 % d'une année à l'autre : le verdict est
+**« À confirmer (faibles effectifs) »** et la phrase sous le graphique décrit la tendance sans
+conclure. Exceptions : un indicateur qui doit tendre vers zéro et qui vaut 0 est « Atteint » ; un
+nombre d'événements dont l'évolution est trop nette pour être due au hasard (test de tendance de
+Poisson, p < 5 % : par exemple 3, 5, 7, 9 puis 11 séances) est jugé, et le motif le dit.
 
 - La **tendance** est la pente robuste (médiane des pentes entre toutes les paires d'années,
   dite de Theil-Sen) : une année atypique ne suffit pas à la renverser. Elle est rapportée
   à la moyenne de la série (pour une part, à l'écart à 0 % ou à 100 % le plus proche) :
-  en deçà de 2 % par an, la série est jugée sans tendance nette. Parts et volumes sont
-  ainsi lus de la même façon.
+  en deçà de 2 % par an, la série est jugée sans tendance nette.
 - **Atteint** : la tendance va dans le sens attendu, la dernière valeur est meilleure que la
-  première et est la meilleure de la période (à 5 % de l'amplitude près). Pour un indicateur
-  qui doit tendre vers 0 : dernière valeur nulle.
+  première et est la meilleure de la période (à 5 % de l'amplitude près). Une part qui atteint
+  sa borne (100 % attendu à la hausse, 0 % attendu à la baisse) est atteinte, même sans
+  tendance : elle ne peut pas faire mieux. Pour un indicateur qui doit tendre vers 0 :
+  dernière valeur nulle.
 - **En bonne voie** : la tendance va dans le sens attendu et la dernière valeur est meilleure
   que la première, sans être la meilleure de la période (ou, vers zéro, sans être nulle).
 - **À surveiller** : pas de tendance nette, ou des signaux contraires (tendance favorable mais
@@ -97,8 +150,12 @@ sinon le verdict est « Données insuffisantes ». Les années sans valeur sont 
   bonne que la première).
 - **Défavorable** : la tendance va contre la cible et la dernière valeur est moins bonne que
   la première.
-- Cible « stable » : atteint si la pente reste sous 2 % par an, à surveiller jusqu'à 6 %,
-  défavorable au-delà.
+
+**Lecture d'ensemble d'un critère ou d'une question.** Elle porte sur les indicateurs jugés
+(ni « À confirmer », ni « Données insuffisantes ») et dit combien le sont : « 4 indicateurs jugés
+sur 6 ». Au moins un tiers de défavorables : « Défavorable » ; au moins trois quarts atteints ou en
+bonne voie et aucun défavorable : « En bonne voie », ou « Atteint » si tous sont atteints **et** si
+tous les indicateurs ayant une cible ont pu être jugés ; sinon « À surveiller ».
 """
 
 _EXPECTED = {
@@ -215,6 +272,9 @@ def verdict(
     tolerance: float = 0.02,
     unit: str | None = None,
     is_share: bool = False,
+    volumes: pd.Series | None = None,
+    min_volume: float = MIN_VOLUME,
+    counts: bool = False,
 ) -> Verdict | None:
     """Verdict of a yearly series against the target direction (rule in the module docstring).
 
@@ -228,8 +288,16 @@ def verdict(
     carries the Theil-Sen ``slope`` (units per year), the ``first`` and ``last`` observed values
     and the number of ``points`` (years with a value).
 
-    Raises ``ValueError`` for an unknown direction, ``min_points < 2``, a negative tolerance
-    or a year present twice.
+    ``volumes`` (optional, indexed by year like ``series``): how many events or units each yearly
+    value rests on (:func:`volumes_of`). When the median volume of the judged years is below
+    ``min_volume`` the verdict is ``a_confirmer`` (rule 2 of the module docstring); years whose
+    volume is unknown (NaN) are left out of that median, and no known volume means no check.
+    ``counts=True`` says the values are counts of events (the volume is the value itself): below
+    ``min_volume`` such a series is still judged when its change over the years is more than chance
+    (:func:`poisson_trend_p` below ``TREND_P``), and the reason says so.
+
+    Raises ``ValueError`` for an unknown direction, ``min_points < 2``, a negative tolerance,
+    a negative ``min_volume`` or a year present twice.
     """
     if direction not in DIRECTIONS:
         raise ValueError(f"unknown direction {direction!r}; expected one of {DIRECTIONS}")
@@ -239,6 +307,8 @@ def verdict(
         raise ValueError("min_points must be at least 2 (a slope needs two years)")
     if tolerance < 0:
         raise ValueError("tolerance must be >= 0")
+    if min_volume < 0:
+        raise ValueError("min_volume must be >= 0")
 
     obs = _observed(series)
     n = len(obs)
@@ -253,13 +323,32 @@ def verdict(
     r = relative_slope(slope, values, is_share=is_share)
     period, gaps = _period(years)
 
+    notes: list[str] = []  # clauses added to every reason from here on (the low-volume trend test)
+
     def done(code: str, clause: str | None, head: str | None = None) -> Verdict:
         head = head or _trend_head(values, slope, r, tolerance, fmt, period, gaps)
         if clause:
             # "…, mais …" reads better than "… ; mais …"
             head += (", " if clause.startswith("mais ") else " ; ") + clause
-        reason = head + "."
+        reason = head + "".join(f" ; {n}" for n in notes) + "."
         return Verdict(code, reason, slope, first, last, n)
+
+    if direction == "to_zero" and last == 0:
+        # a true 0 is a fact, not an estimate: the target is met whatever the volume
+        if not values.any():
+            head = f"Valeur nulle chaque année {period}" + (f" ({gaps})" if gaps else "")
+            return done("atteint", "objectif zéro atteint", head=head)
+        return done("atteint", f"valeur nulle en {years[-1]} : objectif zéro atteint")
+
+    volume = median_volume(volumes, years)
+    if volume is not None and volume < min_volume:
+        median_text = fmt_number(volume, 0 if float(volume).is_integer() else 1)
+        p = poisson_trend_p(values, years.to_numpy(dtype=float)) if counts else None
+        if p is None or p >= TREND_P:
+            return done("a_confirmer", f"faibles effectifs : {median_text} par an en médiane, il en faut au moins "
+                                       f"{fmt_number(min_volume, 0)} pour conclure")
+        notes.append(f"faibles effectifs ({median_text} par an en médiane), mais une évolution que le hasard "
+                     f"seul n'explique pas (test de tendance de Poisson, p = {fmt_percent(p, 1)})")
 
     if direction == "stable":
         deviation = f"variation relative de {fmt_percent(abs(r), 1)} par an"
@@ -274,11 +363,12 @@ def verdict(
     sign = 1.0 if direction == "up" else -1.0
     expected = _EXPECTED[direction]
 
-    if direction == "to_zero" and last == 0:
-        if not values.any():
-            head = f"Valeur nulle chaque année {period}" + (f" ({gaps})" if gaps else "")
-            return done("atteint", "objectif zéro atteint", head=head)
-        return done("atteint", f"valeur nulle en {years[-1]} : objectif zéro atteint")
+    if is_share and direction in ("up", "down") and _at_bound(last, direction):
+        # a share cannot do better than 100 % (up) or 0 % (down): reaching the bound meets the target
+        bound = f"{fmt.value(1.0)}, le maximum" if direction == "up" else f"{fmt.value(0.0)}, le minimum"
+        if np.all(values == last):
+            return done("atteint", f"{bound} possible, chaque année")
+        return done("atteint", f"{bound} possible, en {years[-1]}")
 
     oriented = sign * values
     value_range = float(values.max() - values.min())
@@ -331,6 +421,78 @@ def verdict(
     return done("a_surveiller", expected)
 
 
+def _at_bound(last: float, direction: str) -> bool:
+    """The last value of a share sits at its bound in the good direction (100 % for up, 0 % for down)."""
+    return bool(np.isclose(last, 1.0 if direction == "up" else 0.0, rtol=0, atol=1e-9))
+
+
+def poisson_trend_p(values, years=None) -> float | None:
+    """Two-sided p-value of the score test for a log-linear trend in yearly Poisson counts.
+
+    Under "no trend" (the same rate every year), given the total ``N`` of events, each event falls
+    in any of the ``k`` years alike, so the sum of the year ranks of the events has mean
+    ``N (k-1) / 2`` and variance ``N (k²-1) / 12`` (with gaps between the ``years``: ``N`` times the
+    mean and the variance of the years); the statistic is that sum standardised, read on the normal
+    law (the score test of the Poisson regression ``log λ = a + b·t``, also the Cochran-Armitage
+    test of trend for counts). None when the test does not apply: negative or non-finite values,
+    fewer than 3 years, or no event at all.
+    """
+    v = np.asarray(values, dtype=float)
+    if len(v) < 3 or not np.all(np.isfinite(v)) or np.any(v < 0) or v.sum() <= 0:
+        return None
+    t = np.arange(len(v), dtype=float) if years is None else np.asarray(years, dtype=float)
+    total = float(v.sum())
+    z = (float((t * v).sum()) - total * t.mean()) / np.sqrt(total * t.var())
+    return float(2 * stats.norm.sf(abs(z)))
+
+
+def median_volume(volumes: pd.Series | None, years) -> float | None:
+    """Median of the known volumes of the judged ``years`` (None when no volume is known)."""
+    if volumes is None:
+        return None
+    v = pd.Series(volumes, dtype=float).copy()
+    v.index = pd.Index(v.index).astype(int)
+    v = v[~v.index.duplicated()].reindex(pd.Index(years).astype(int))
+    v = v[np.isfinite(v.to_numpy())]
+    return float(v.median()) if len(v) else None
+
+
+def judged_values(frame: pd.DataFrame) -> pd.Series:
+    """The yearly values the verdict may read, from a series frame indexed by year.
+
+    A year is left out (NaN) when its value is not finite, ``hidden`` (small cell), ``incomplete``
+    (an incomplete cohort) or its ``status`` is ``partiel`` (some territories sent nothing). The
+    ``hidden``, ``incomplete`` and ``status`` columns are optional.
+    """
+    keep = pd.Series(True, index=frame.index)
+    for flag in ("hidden", "incomplete"):
+        if flag in frame:
+            keep &= ~frame[flag].astype("boolean").fillna(False).astype(bool)
+    if "status" in frame:
+        keep &= frame["status"].ne("partiel")
+    return pd.Series(frame["value"], dtype=float).where(keep)
+
+
+# Where the volume of a yearly value is read, by kind (see the module docstring, rule 2).
+VOLUME_IS_VALUE = ("count", "typology", "descriptor")
+VOLUME_IS_DENOMINATOR = ("share", "survey", "duration")
+
+
+def volumes_of(frame: pd.DataFrame, kind: str) -> pd.Series | None:
+    """How many events or units each yearly value rests on, from a series frame indexed by year.
+
+    Counts, typologies and descriptors: the yearly value itself (number of events); shares and
+    surveys: the denominator (units, respondents); durations: the ``denominator`` column, which holds
+    the number of cases behind the median. Existence matrices and other kinds: None (a census of a
+    fixed set of territories or institutions, not a sample of events: no volume rule).
+    """
+    if kind in VOLUME_IS_VALUE:
+        return pd.Series(frame["value"], dtype=float)
+    if kind in VOLUME_IS_DENOMINATOR and "denominator" in frame:
+        return pd.Series(frame["denominator"], dtype=float)
+    return None
+
+
 def _sustained_shift(values: np.ndarray, years, sign: float, tolerance: float, is_share: bool) -> bool:
     """The last two values are both better than the first by more than the tolerance over the span.
 
@@ -364,4 +526,5 @@ def _trend_head(
     return f"Pas de tendance nette {period}, {span} ({details})"
 
 
-__all__ = ["DIRECTIONS", "ROLE_DOC", "relative_slope", "theil_sen_slope", "verdict"]
+__all__ = ["DIRECTIONS", "MIN_VOLUME", "ROLE_DOC", "TREND_P", "poisson_trend_p", "judged_values", "median_volume", "relative_slope",
+           "theil_sen_slope", "verdict", "volumes_of"]

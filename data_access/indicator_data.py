@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pandas as pd
-from sqlalchemy import Integer, and_, case, cast, func, literal, select
+from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
 from sqlalchemy.engine import Connection
 
 from .aggregate_cache import cached_frame
@@ -39,6 +39,11 @@ def _measures(source, kind: str) -> dict:
         den = source.denominator
         out["denominator"] = func.sum(column(source, den.sum)) if den is not None and den.sum else (
             _flag(source, den.where) if den is not None and den.where else rows)
+        if value.startswith("sum:") and num.sum and den is not None and den.sum:
+            # a share may be sent as its value only (percent), numerator and denominator being optional
+            incomplete = or_(column(source, num.sum).is_(None), column(source, den.sum).is_(None))
+            out["sent_value"] = func.sum(case((incomplete, column(source, value.split(":", 1)[1])), else_=None))
+            out["sent_rows"] = func.sum(case((incomplete, 1), else_=0))
         return out
     if value.startswith("sum:"):
         out["value"] = func.sum(column(source, value.split(":", 1)[1]))
@@ -88,7 +93,7 @@ def _grouped_sql(conn: Connection, source, kind: str, *, years=None, territories
             .group_by(*[k.element if hasattr(k, "element") else k for k in keys]))
     result = conn.execute(stmt)
     frame = pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
-    for col in ("rows", "value", "numerator", "denominator"):
+    for col in ("rows", "value", "numerator", "denominator", "sent_value", "sent_rows"):
         if col in frame:
             frame[col] = pd.to_numeric(frame[col]).astype(float)
     if not frame.empty:
@@ -121,24 +126,64 @@ def _present_sql(conn: Connection, source, *, territories=None, institution=None
     return frame
 
 
+VALUE_COUNTS_COLUMNS = ["year", "territory_code", "x", "n", "event"]
+
+
 def value_counts(conn: Connection, source, *, years=None, territories=None, institution=None) -> pd.DataFrame:
-    """Distribution of a ``median:<col>`` source: year, territory_code, x (the value), n (rows)."""
+    """Distribution of a ``median:<col>`` source: year, territory_code, x (days), n (rows), event.
+
+    ``event`` is 1 where ``x`` is an observed delay (the row's ``<col>``) and 0 where it is
+    right-censored: a row of a ``cohort`` source that is still open (``cohort.open``) counts the days
+    from its ``cohort.start`` date to the reference date (:func:`reference_date`), the delay being at
+    least that long. A source without a cohort has only observed delays. Materialised per data version.
+    """
     return _materialised(conn, "value_counts", source,
                          lambda terr, inst: _value_counts_sql(conn, source, territories=terr, institution=inst),
                          years=years, territories=territories, institution=institution)
 
 
+def reference_date(conn: Connection, source):
+    """The date a cohort's open rows are known to be still open: the latest ``cohort.start`` or
+    ``cohort.end`` date recorded in the source's table (all territories, all years), i.e. the last day
+    the store describes. None without rows."""
+    coh = source.cohort
+    stmt = select(func.max(column(source, coh.start)), func.max(column(source, coh.end))).select_from(
+        from_clause(source))
+    dates = [pd.Timestamp(d) for d in conn.execute(stmt).one() if d is not None]
+    return max(dates) if dates else None
+
+
 def _value_counts_sql(conn: Connection, source, *, years=None, territories=None, institution=None) -> pd.DataFrame:
     col = column(source, source.value.split(":", 1)[1])
     year, terr, where = filter_clause(source, years=years, territories=territories, institution=institution)
+    coh = getattr(source, "cohort", None)
+    censoring = coh is not None and coh.start is not None
+    # CASE WHEN open THEN 1 ELSE 0 END: a NULL in the open filter's columns reads "not open"
+    is_open = case((condition(source, coh.open), 1), else_=0) if censoring else None
+    observed = and_(where, col.is_not(None), *([is_open == 0] if censoring else []))
     stmt = (select(year.label("year"), terr.label("territory_code"), cast(col, Integer).label("x"),
                    func.count().label("n"))
-            .select_from(from_clause(source)).where(and_(where, col.is_not(None)))
+            .select_from(from_clause(source)).where(observed)
             .group_by(year, terr, cast(col, Integer)))
     result = conn.execute(stmt)
-    frame = pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
+    frame = pd.DataFrame(result.mappings().all(), columns=list(result.keys())).assign(event=1)
+    if censoring:
+        start = column(source, coh.start)
+        stmt = (select(year.label("year"), terr.label("territory_code"), start.label("start"),
+                       func.count().label("n"))
+                .select_from(from_clause(source)).where(and_(where, is_open == 1, start.is_not(None)))
+                .group_by(year, terr, start))
+        result = conn.execute(stmt)
+        open_rows = pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
+        if not open_rows.empty:
+            ref = reference_date(conn, source)
+            open_rows["x"] = (ref - pd.to_datetime(open_rows["start"])).dt.days
+            open_rows = (open_rows.groupby(["year", "territory_code", "x"], dropna=False, as_index=False)["n"].sum()
+                         .assign(event=0))
+            frame = pd.concat([frame, open_rows], ignore_index=True)
+    frame = frame.reindex(columns=VALUE_COUNTS_COLUMNS)
     if not frame.empty:
-        frame = frame.astype({"year": int, "x": int, "n": int})
+        frame = frame.astype({"year": int, "x": int, "n": int, "event": int})
     return frame
 
 

@@ -43,9 +43,24 @@ def column(source, ref: str):
     return base.c[ref]
 
 
+def span_columns(source):
+    """(first year, last year) columns of a ``span`` source, or None."""
+    span = getattr(source, "span", None)
+    if not span:
+        return None
+    return column(source, span[0]), column(source, span[1])
+
+
 def from_clause(source):
+    """The source table, joined to its parent; a ``span`` source is also joined to ``reporting_year``
+    so that a row (a multi-year plan) appears once in every year from its first to its last year."""
     base, parent = _tables(source)
-    return base if parent is None else base.join(parent)
+    clause = base if parent is None else base.join(parent)
+    span = span_columns(source)
+    if span is not None:
+        years = SQLModel.metadata.tables["reporting_year"]
+        clause = clause.join(years, and_(years.c.year >= span[0], years.c.year <= span[1]))
+    return clause
 
 
 def condition(source, where: dict[str, Any] | None) -> ColumnElement[bool]:
@@ -66,6 +81,13 @@ def condition(source, where: dict[str, Any] | None) -> ColumnElement[bool]:
                     parts.append(or_(col != value, col.is_(None)))
                 elif op == "not_in":
                     parts.append(or_(col.not_in(list(value)), col.is_(None)))
+                elif op in ("in_table", "not_in_table"):
+                    # referenced by (or absent from) another table's column: ``{id: {in_table:
+                    # action_frein.frein_id}}`` keeps the freins that at least one action addresses
+                    tname, cname = value.split(".", 1)
+                    ref = SQLModel.metadata.tables[tname].c[cname]
+                    sub = select(ref).where(ref.is_not(None))
+                    parts.append(col.in_(sub) if op == "in_table" else col.not_in(sub))
                 elif op == "lt":
                     parts.append(col < value)
                 elif op == "le":
@@ -88,7 +110,9 @@ def condition(source, where: dict[str, Any] | None) -> ColumnElement[bool]:
 
 
 def year_expression(source) -> ColumnElement[int]:
-    """The row's year: the year column, or the year of the date column."""
+    """The row's year: the year column, the year of the date column, or each year of a ``span``."""
+    if getattr(source, "span", None):
+        return SQLModel.metadata.tables["reporting_year"].c.year
     if getattr(source, "year", None):
         return column(source, source.year)
     return cast(extract("year", column(source, source.date)), Integer)
@@ -153,6 +177,6 @@ def coverage_frame(conn: Connection, source) -> pd.DataFrame:
 
 __all__ = [
     "column", "condition", "coverage_frame", "filter_clause", "from_clause", "institution_column",
-    "population_select", "territory_expression", "year_expression",
+    "population_select", "span_columns", "territory_expression", "year_expression",
 ]
 

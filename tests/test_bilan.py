@@ -56,7 +56,11 @@ def test_year_values_change_and_trend_come_from_the_store(sample_engine, loire_2
     assert line.previous == _ctme_count(sample_engine, "CME42", 2018)
     delta = int(line.value - line.previous)
     assert line.change_text.startswith(("+" if delta > 0 else "−") + str(abs(delta)))
-    assert line.verdict_code == "defavorable"  # the Loire's CTME count rises against a "to zero" target
+    # the Loire's CTME count rises against a "to zero" target, on a handful of sessions a year: over
+    # 2016-2019 (3, 5, 7, 9) the Poisson test of trend gives p = 6,8 %, not enough to conclude
+    # (dashboard/verdict.py, rule 2); over 2016-2020 it is (see test_question_pages)
+    assert line.verdict_code == "a_confirmer"
+    assert "faibles effectifs : 6 par an en médiane" in line.trend_text
     assert "2016-2019" in line.trend_text
 
 
@@ -114,7 +118,7 @@ def test_xlsx_sheets_hold_the_numbers_of_the_store(sample_engine, loire_2019):
     summary = pd.read_excel(io.BytesIO(X.to_xlsx(loire_2019)), sheet_name="Bilan", header=2)
     row = summary.set_index("Indicateur").loc["Q4.C3.I1"]
     assert row["Valeur 2019"] == _ctme_count(sample_engine, "CME42", 2019)
-    assert row["Verdict"] == "Défavorable"
+    assert row["Verdict"] == "À confirmer (faibles effectifs)"  # 3, 5, 7, 9 sessions: a handful (issue 12)
 
 
 def test_pdf_unavailable_without_chromium_says_so_in_french(monkeypatch):

@@ -84,7 +84,8 @@ def test_bilan_page_shows_the_bilan_and_its_exports(app):
     assert labels == ["HTML interactif", "Annexe XLSX"]
     assert any(b.label == "Préparer le PDF (A4)" for b in at.button)
     q4 = at.dataframe[4].value  # the synthesis, then one table per question
-    assert q4.set_index("Indicateur").loc["Q4.C3.I1", "Verdict"] == "Défavorable"
+    # 3, 5, 7, 9 CTME sessions: a handful, and a rise the Poisson test cannot tell from chance (p = 6,8 %)
+    assert q4.set_index("Indicateur").loc["Q4.C3.I1", "Verdict"] == "À confirmer (faibles effectifs)"
 
 
 def test_bilan_page_follows_the_territory_picked(app):

@@ -365,7 +365,8 @@ def test_hidden_cells_are_not_plotted_and_announced():
     fig = one(result)
     sel = fig.data[0]
     assert np.isnan(sel.y[2]) and not np.isnan(sel.y[1])
-    assert np.asarray(sel.customdata, dtype=object)[2, 2] == "—"  # no numerator/denominator either
+    # no numerator/denominator either: the secret mark instead
+    assert np.asarray(sel.customdata, dtype=object)[2, 2] == "s (secret statistique)"
     assert "Cellules < 11 personnes masquées" in annotations(fig)
     assert "Cellules < 11 personnes masquées" not in annotations(one(share_result()))
 

@@ -60,6 +60,50 @@ def test_charter_directions():
     assert ref.indicator("Q5.C2.I1").spread  # homogeneous across territories
 
 
+# Issue 12: the charter gives these no direction (neutral wording, a transitory format, counts whose
+# growth would contradict "Les AT ne se substituent pas aux acteurs du maintien").
+NO_DIRECTION_IN_THE_CHARTER = ("Q1.C1.I4", "Q1.C3.I3", "Q3.C2.I1", "Q4.C1.I1", "Q5.C1.I2", "Q5.C3.I1",
+                               "Q5.C3.I2", "Q4.C1.I2", "Q4.C4.I1", "Q4.C3.I2", "Q1.C4.I3")
+
+
+@pytest.mark.parametrize("indicator_id", NO_DIRECTION_IN_THE_CHARTER)
+def test_no_direction_where_the_charter_gives_none(indicator_id):
+    assert load_referentiel().indicator(indicator_id).direction == "none"
+
+
+def test_a_cumulative_indicator_has_no_direction():
+    """A running total can only rise: a verdict on it could not fail."""
+    ref = load_referentiel()
+    assert [i.id for i in ref.indicators() if i.cumulative and i.direction != "none"] == []
+
+
+def _directions_table() -> dict[str, tuple[str, str]]:
+    """The table of docs/referentiel.md "Directions, indicator by indicator": id -> (direction, reason)."""
+    from pathlib import Path
+
+    text = (Path(REFERENTIEL_PATH).parents[1] / "docs" / "referentiel.md").read_text(encoding="utf-8")
+    section = text.split("## Directions, indicator by indicator", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("Q"):
+            assert cells[0] not in rows, f"{cells[0]} listed twice"
+            rows[cells[0]] = (cells[1].split("`")[1], cells[2])
+    return rows
+
+
+def test_the_directions_table_of_the_doc_matches_the_yaml():
+    ref = load_referentiel()
+    table = _directions_table()
+    assert list(table) == [i.id for i in ref.indicators()]  # every indicator, in référentiel order
+    assert {k: d for k, (d, _) in table.items()} == {i.id: i.direction for i in ref.indicators()}
+    for indicator_id, (_, reason) in table.items():
+        assert len(reason) > 20, indicator_id
+    # a kept direction quotes the charter (« … »)
+    assert [k for k, (d, why) in table.items() if d != "none" and "«" not in why
+            and not why.startswith("The same ambition")] == []
+
+
 def test_every_source_exists_in_the_store():
     assert check_against_store(load_referentiel()) == []
 
@@ -114,3 +158,38 @@ def test_survey_questions_are_declared():
     codes = {s.code for s in ref.survey_questions}
     used = {i.source.question for i in ref.indicators() if i.kind == "survey"}
     assert used and used <= codes
+
+
+def _find(raw, ind_id):
+    for q in raw["questions"]:
+        for c in q["criteria"]:
+            for ind in c["indicators"]:
+                if ind["id"] == ind_id:
+                    return ind
+    raise KeyError(ind_id)
+
+
+def test_store_check_refuses_unquoted_numeric_codes_and_unknown_in_table(raw):
+    broken = copy.deepcopy(raw)
+    src = _find(broken, "Q6.C1.I11")["source"]
+    src["numerator"]["where"]["company_size"] = ["moins_11", 1149]   # what YAML makes of an unquoted 11_49
+    _find(broken, "Q2.C2.I3")["source"]["numerator"]["where"]["id"] = {"in_table": "action_frein.nope"}
+    problems = check_against_store(parse_referentiel(broken))
+    assert any("1149" in p and "guillemets" in p for p in problems)
+    assert any("action_frein.nope" in p for p in problems)
+
+
+def test_schema_wants_exactly_one_time_axis(raw):
+    broken = copy.deepcopy(raw)
+    src = _find(broken, "Q2.C2.I4")["source"]
+    assert src["span"] == ["period_start", "period_end"]
+    src["year"] = "period_start"
+    with pytest.raises(ValidationError, match="exactement un"):
+        parse_referentiel(broken)
+
+
+def test_schema_refuses_a_survey_that_mixes_respondent_types(raw):
+    broken = copy.deepcopy(raw)
+    del _find(broken, "Q4.C3.I2")["source"]["where"]["respondent_type"]
+    with pytest.raises(ValidationError, match="type de répondant"):
+        parse_referentiel(broken)

@@ -190,3 +190,46 @@ def test_the_form_declares_a_year_within_the_users_territories(store):
     ref = Reference.from_engine(engine)
     calls = compute(engine, REF.indicator("Q3.C4.I1"), Filters(2016, 2017, "38"), ref).selection_series()
     assert calls["status"].tolist() == ["zero", "non_transmis"] and calls["value"].tolist()[0] == 0
+
+
+# --- a share sent as its value only ----------------------------------------------------------------------
+
+
+def test_a_share_sent_as_its_value_only_is_kept(new_database_url):
+    from dashboard.cli import main
+    from dashboard.intake_context import context_kwargs
+
+    url = new_database_url()
+    assert main(["--database-url", url, "init"]) == 0
+    engine = make_engine(url)
+    try:
+        # 38: 2018 with its numerator and denominator (60 / 80 = 75 %), 2019 as a value only (80 %);
+        # 69: 2019 with 30 / 40.
+        data = ("Indicateur;Territoire;Année;Valeur;Numérateur;Dénominateur;Source\r\n"
+                "Q6.C1.I3;38;2018;75;60;80;agefiph\r\n"
+                "Q6.C1.I3;38;2019;80;;;agefiph\r\n"
+                "Q6.C1.I3;69;2019;75;30;40;agefiph\r\n").encode("cp1252")
+        checked = imports.check(engine, data, "sameth.csv", username="t", context=context_kwargs())
+        assert checked.ok, checked.problems
+        imports.confirm(engine, checked, username="t", removals_confirmed=True)
+        ref = Reference.from_engine(engine)
+        ind = REF.indicator("Q6.C1.I3")
+        s = compute(engine, ind, Filters(2018, 2019, "38"), ref).selection_series().set_index("year")
+        assert s.loc[2018, "value"] == pytest.approx(0.75) and s.loc[2019, "value"] == pytest.approx(0.80)
+        region = compute(engine, ind, Filters(2018, 2019, "R82"), ref).selection_series().set_index("year")
+        # 2019 mixes a value-only territory with a complete one: no regional share can be computed from them
+        assert region.loc[2018, "value"] == pytest.approx(0.75) and pd.isna(region.loc[2019, "value"])
+    finally:
+        engine.dispose()
+
+
+def test_the_chart_marks_the_missing_year(store):
+    from dashboard.figures import build_figures
+
+    url, engine = store
+    result, _ = _series(engine, "CME69")
+    [fig, *_] = build_figures(result)
+    marks = {a.name: a.text for a in fig.layout.annotations if (a.name or "").startswith("transmission_")}
+    assert marks == {"transmission_2019": "<i>non transmis</i>"}
+    trace = fig.data[0]
+    assert list(trace.x) == [2016, 2017, 2018, 2019, 2020] and list(trace.y)[4] == 0

@@ -345,3 +345,264 @@ def test_a_single_last_jump_is_still_not_a_trend():
 def test_step_change_in_the_wrong_direction_is_not_on_track():
     v = verdict(pd.Series([6 / 7, 1 / 7, 1 / 7, 1 / 7, 1 / 7], index=range(2016, 2021)), "up", is_share=True)
     assert v.code != "en_bonne_voie"
+
+
+# --- issue 12: zero and bounds, minimum volume, judged years ----------------------------------
+
+from dashboard.results import VERDICT_LABELS, VERDICT_RANK  # noqa: E402
+from dashboard.verdict import MIN_VOLUME, judged_values, median_volume, poisson_trend_p, volumes_of  # noqa: E402
+
+
+def test_to_zero_at_a_true_zero_is_atteint_even_on_a_handful_of_events():
+    # 3, 2, 1, 0 sessions: median volume 1.5 < 20, but a zero is a fact, the target is met
+    v = verdict(yearly([3, 2, 1, 0]), "to_zero", volumes=yearly([3, 2, 1, 0]))
+    assert v.code == "atteint"
+    assert v.reason.endswith("valeur nulle en 2019 : objectif zéro atteint.")
+
+
+def test_a_share_at_100_percent_every_year_is_atteint_not_a_surveiller():
+    # before issue 12: "Valeur constante de 100 % … ; une hausse est attendue" → à surveiller
+    v = verdict(yearly([1.0] * 5), "up", is_share=True)
+    assert v.code == "atteint"
+    assert v.reason == "Valeur constante de 100\u202f% sur 2016-2020 ; 100\u202f%, le maximum possible, chaque année."
+
+
+def test_a_share_reaching_100_percent_after_a_step_is_atteint():
+    # 80 %, then 100 % four years: Theil-Sen flat (en bonne voie by the step rule before); at the bound: met
+    v = verdict(yearly([0.8, 1.0, 1.0, 1.0, 1.0]), "up", is_share=True)
+    assert v.code == "atteint"
+    assert v.reason.endswith("100\u202f%, le maximum possible, en 2020.")
+
+
+def test_a_down_share_at_0_percent_is_atteint():
+    v = verdict(yearly([0.0, 0.0, 0.0]), "down", is_share=True)
+    assert v.code == "atteint" and "0\u202f%, le minimum possible, chaque année" in v.reason
+
+
+def test_the_bound_is_only_the_bound_of_the_good_direction():
+    # 100 % every year with a downward target: no move at all, still à surveiller
+    assert verdict(yearly([1.0] * 5), "down", is_share=True).code == "a_surveiller"
+    # a count (not a share) constant at 1 is not "at its bound"
+    assert verdict(yearly([1.0] * 5), "up").code == "a_surveiller"
+    # 99 % is not 100 %
+    assert verdict(yearly([0.99] * 5), "up", is_share=True).code == "a_surveiller"
+
+
+def test_min_volume_is_20():
+    assert MIN_VOLUME == 20
+
+
+@pytest.mark.parametrize(
+    ("values", "direction"),
+    [
+        ([1, 2, 3, 3, 2], "up"),  # a count of 1-3
+        ([5, 10, 5, 7, 10], "up"),  # the erratic 5, 10, 5, 7, 10 of the issue: median 7
+        ([3, 2, 2, 1, 1], "to_zero"),  # 9 events: the fall is within chance (p = 24 %)
+        ([19, 17, 15, 13, 11], "down"),  # median 15 < 20 and p = 10 %: not "atteint"
+    ],
+)
+def test_a_count_of_a_handful_of_events_is_a_confirmer(values, direction):
+    v = verdict(yearly(values), direction, volumes=yearly(values), counts=True)
+    assert v.code == "a_confirmer"
+    assert v.label == "À confirmer (faibles effectifs)"
+    median = sorted(values)[2]
+    assert v.reason.endswith(f"faibles effectifs : {median} par an en médiane, il en faut au moins 20 pour conclure.")
+
+
+def test_poisson_trend_test_by_hand():
+    # 3, 5, 7, 9, 11: N = 35 events, sum of their year ranks 0·3 + 1·5 + 2·7 + 3·9 + 4·11 = 90,
+    # expected 35 · 2 = 70, variance 35 · 2 = 70 → z = 20 / √70 = 2.390, p = 2 (1 − Φ(2.390)) = 0.0168
+    assert poisson_trend_p([3, 5, 7, 9, 11]) == pytest.approx(0.01683, abs=1e-4)
+    # 3, 2, 2, 1, 1: N = 9, sum 0 + 2 + 4 + 3 + 4 = 13, expected 18, variance 18 → z = −1.179, p = 0.2386
+    assert poisson_trend_p([3, 2, 2, 1, 1]) == pytest.approx(0.2386, abs=1e-4)
+    # gaps: 3, 7, 11 in 2016, 2018, 2020 (offsets 0, 2, 4): N = 21, sum 0·3 + 2·7 + 4·11 = 58,
+    # expected 21 · 2 = 42, variance 21 · 8/3 = 56 → z = 16 / √56 = 2.138, p = 0.0325
+    assert poisson_trend_p([3, 7, 11], [2016, 2018, 2020]) == pytest.approx(0.0325, abs=1e-4)
+    # not applicable: too few years, no event, a negative value
+    assert poisson_trend_p([1, 2]) is None
+    assert poisson_trend_p([0, 0, 0]) is None
+    assert poisson_trend_p([1, -1, 2]) is None
+
+
+def test_a_count_whose_change_is_more_than_chance_is_judged_below_the_volume():
+    values = yearly([3, 5, 7, 9, 11])  # a regular rise of CTME sessions, median 7 < 20, p = 1,7 %
+    v = verdict(values, "down", volumes=values, counts=True)
+    assert v.code == "defavorable"
+    assert "faibles effectifs (7 par an en médiane), mais une évolution que le hasard seul n'explique pas " \
+           "(test de tendance de Poisson, p = 1,7\u202f%)" in v.reason
+    # the same values as a share's denominators are not counts: no test, "à confirmer"
+    assert verdict(values, "down", volumes=values).code == "a_confirmer"
+
+
+def test_without_volumes_the_same_series_is_judged():
+    assert code([19, 17, 15, 13, 11], "down") == "atteint"
+    assert code([3, 5, 7, 9, 11], "down") == "defavorable"
+
+
+def test_the_volume_threshold_is_on_the_median_of_the_judged_years():
+    values = yearly([40, 35, 30, 25, 20])  # median 30 ≥ 20: judged
+    assert verdict(values, "down", volumes=values).code == "atteint"
+    # shares: the volume is the denominator. 50 % → 70 % from 12, 30, 15, 30, 12 respondents: median 15
+    shares = yearly([0.5, 0.55, 0.6, 0.65, 0.7])
+    v = verdict(shares, "up", is_share=True, volumes=yearly([12, 30, 15, 30, 12]))
+    assert v.code == "a_confirmer" and "15 par an en médiane" in v.reason
+    # the same share from 20, 30, 25, 30, 12 respondents: median 25 ≥ 20 → judged
+    assert verdict(shares, "up", is_share=True, volumes=yearly([20, 30, 25, 30, 12])).code == "atteint"
+    # one huge year does not carry tiny ones: 2, 3, 500, 4 → median 3.5
+    v = verdict(yearly([0.1, 0.2, 0.3, 0.4]), "up", is_share=True, volumes=yearly([2, 3, 500, 4]))
+    assert v.code == "a_confirmer" and "3,5 par an en médiane" in v.reason
+
+
+def test_only_the_judged_years_count_in_the_volume():
+    # 2016 and 2017 have no value (not judged): their big volumes must not lift the median
+    values = yearly([NAN, NAN, 0.5, 0.6, 0.7])
+    vols = yearly([500, 500, 10, 10, 10])
+    assert verdict(values, "up", is_share=True, volumes=vols).code == "a_confirmer"
+
+
+def test_unknown_volumes_are_ignored_and_no_volume_means_no_check():
+    shares = yearly([0.5, 0.55, 0.6, 0.65, 0.7])
+    assert median_volume(yearly([NAN] * 5), shares.index) is None
+    assert verdict(shares, "up", is_share=True, volumes=yearly([NAN] * 5)).code == "atteint"
+    # a value-only year (NaN denominator) is left out: 10, 12 known → median 11
+    assert median_volume(yearly([NAN, 10, NAN, 12, NAN]), shares.index) == 11
+    assert verdict(shares, "up", is_share=True, volumes=yearly([NAN, 10, NAN, 12, NAN])).code == "a_confirmer"
+
+
+def test_stable_is_also_subject_to_the_volume():
+    assert verdict(yearly([5, 5, 5]), "stable", volumes=yearly([5, 5, 5])).code == "a_confirmer"
+    assert verdict(yearly([50, 50, 50]), "stable", volumes=yearly([50, 50, 50])).code == "atteint"
+
+
+def test_insufficient_years_come_before_the_volume():
+    assert verdict(yearly([1, 2]), "up", volumes=yearly([1, 2])).code == "donnees_insuffisantes"
+
+
+def test_min_volume_is_a_real_parameter():
+    values = yearly([3, 5, 7, 9, 11])
+    assert verdict(values, "up", volumes=values, min_volume=5).code == "atteint"
+    assert verdict(values, "up", volumes=values, min_volume=8).code == "a_confirmer"
+    with pytest.raises(ValueError):
+        verdict(values, "up", volumes=values, min_volume=-1)
+
+
+def _frame(**cols):
+    return pd.DataFrame(cols, index=pd.Index([2016, 2017, 2018, 2019, 2020], name="year"))
+
+
+def test_judged_values_drop_hidden_partial_and_incomplete_years():
+    f = _frame(value=[1.0, 2.0, 3.0, 4.0, 5.0], hidden=[False, True, False, False, False],
+               status=["transmis", "transmis", "partiel", "zero", "transmis"],
+               incomplete=[False, False, False, False, True])
+    assert judged_values(f).tolist()[0] == 1.0
+    assert [math.isnan(x) for x in judged_values(f)] == [False, True, True, False, True]
+    assert judged_values(f)[2019] == 4.0  # a declared zero year ("zero") is judged
+
+
+def test_judged_values_tolerate_missing_optional_columns():
+    f = _frame(value=[1.0, NAN, 3.0, 4.0, 5.0])
+    out = judged_values(f)
+    assert out[2016] == 1.0 and math.isnan(out[2017]) and out[2020] == 5.0
+    # hidden given as an object column with missing values
+    f = _frame(value=[1.0, 2.0, 3.0, 4.0, 5.0], hidden=[False, None, True, False, False])
+    assert [math.isnan(x) for x in judged_values(f)] == [False, False, True, False, False]
+
+
+def test_volumes_by_kind():
+    f = _frame(value=[10.0, 12.0, 0.5, 0.6, 0.7], numerator=[1.0] * 5, denominator=[30.0, 31, 32, 33, 34])
+    assert volumes_of(f, "count").tolist() == [10.0, 12.0, 0.5, 0.6, 0.7]
+    assert volumes_of(f, "typology").tolist() == volumes_of(f, "descriptor").tolist() == f["value"].tolist()
+    for kind in ("share", "survey", "duration"):
+        assert volumes_of(f, kind).tolist() == [30.0, 31, 32, 33, 34]
+    assert volumes_of(f, "existence") is None and volumes_of(f, "calendar") is None
+
+
+def test_a_confirmer_has_a_label_and_ranks_with_the_codes_that_do_not_judge():
+    assert VERDICT_LABELS["a_confirmer"] == "À confirmer (faibles effectifs)"
+    assert VERDICT_RANK["defavorable"] < VERDICT_RANK["a_confirmer"] < VERDICT_RANK["donnees_insuffisantes"]
+    assert not verdict(yearly([1, 2, 3]), "up", volumes=yearly([1, 2, 3])).on_track
+
+
+def test_a_confirmer_has_a_colour_and_a_badge_everywhere():
+    from dashboard.figures import VERDICT_COLORS, VERDICT_ORDER
+    from dashboard.question_view import VERDICT_STYLE
+
+    assert set(VERDICT_COLORS) == set(VERDICT_LABELS) == set(VERDICT_STYLE) == set(VERDICT_ORDER)
+    from pathlib import Path
+
+    css = (Path(__file__).parents[1] / "dashboard" / "templates" / "bilan.html.j2").read_text(encoding="utf-8")
+    assert all(f".v-{code}" in css for code in VERDICT_LABELS)
+
+
+def test_role_doc_states_the_minimum_volume_and_the_missing_data():
+    assert "À confirmer (faibles effectifs)" in ROLE_DOC
+    assert f"au moins **{MIN_VOLUME}**" in ROLE_DOC
+    assert "« non transmis »" in ROLE_DOC and "jamais lue comme un zéro" in ROLE_DOC
+    assert "indicateurs jugés" in ROLE_DOC
+
+
+# --- known answers through the validating importer and compute() ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_store(new_database_url, tmp_path_factory):
+    """A store made with ``init`` (not the sample), fed hand-made partner files (CSV cp1252 ``;``)."""
+    import subprocess
+    import sys
+
+    from data_access import imports
+    from data_access.db import make_engine
+
+    url = new_database_url()
+    done = subprocess.run([sys.executable, "-m", "dashboard", "--database-url", url, "init"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    engine = make_engine(url)
+    # CTME sessions of CME38: 3, 2, 2, 1, 1 a year 2016-2020 (a handful: median 2)
+    ctme = ["CME;Date de la séance;Situations examinées;Institutions participantes"]
+    for year, sessions in zip(range(2016, 2021), (3, 2, 2, 1, 1)):
+        ctme += [f"CME38;{10 + k:02d}/03/{year};2;AT-CME38|CARSAT" for k in range(sessions)]
+    # surveys of CME38: the AT are no extra layer, 8 actors a year, 2, 3, 4, 5, 6 agreeing (25 % → 75 %);
+    # relevance of the AT organisation, 40 partners a year, 20, 24, 28, 32, 36 agreeing (50 % → 90 %)
+    survey = ["Question;Année;Territoire;Type de répondant;Répondants;Réponses favorables"]
+    for k, year in enumerate(range(2016, 2021)):
+        survey.append(f"at_pas_echelon_supplementaire;{year};CME38;acteur_maintien;8;{2 + k}")
+        survey.append(f"pertinence_organisation_at;{year};CME38;partenaire;40;{20 + 4 * k}")
+    for name, lines in (("ctme_session.csv", ctme), ("survey_result.csv", survey)):
+        checked = imports.check(engine, ("\r\n".join(lines) + "\r\n").encode("cp1252"), name, username="t")
+        assert checked.ok, checked.problems
+        imports.confirm(engine, checked, username="t", removals_confirmed=True)
+    yield engine
+    engine.dispose()
+
+
+def _judge(engine, indicator_id, territory="CME38"):
+    from dashboard.filters import Filters
+    from dashboard.indicators import Reference, compute
+    from dashboard.referentiel import load_referentiel
+
+    ind = load_referentiel().indicator(indicator_id)
+    return compute(engine, ind, Filters(2016, 2020, territory), Reference.from_engine(engine))
+
+
+def test_known_answer_a_handful_of_ctme_sessions_is_a_confirmer(small_store):
+    res = _judge(small_store, "Q4.C3.I1")
+    assert res.selection_series()["value"].tolist() == [3, 2, 2, 1, 1]
+    assert res.verdict.code == "a_confirmer"  # falling, not at zero, median 2 sessions a year < 20
+    assert res.verdict.reason.endswith("faibles effectifs : 2 par an en médiane, il en faut au moins 20 pour conclure.")
+
+
+def test_known_answer_a_survey_of_8_respondents_is_a_confirmer_of_40_is_judged(small_store):
+    small = _judge(small_store, "Q4.C5.I2")
+    sel = small.selection_series()
+    assert sel["denominator"].tolist() == [8] * 5 and sel["numerator"].tolist() == [2, 3, 4, 5, 6]
+    assert small.verdict.code == "a_confirmer" and "8 par an en médiane" in small.verdict.reason
+    large = _judge(small_store, "Q4.C2.I1")
+    sel = large.selection_series()
+    assert sel["value"].tolist() == pytest.approx([0.5, 0.6, 0.7, 0.8, 0.9])
+    assert large.verdict.code == "atteint"  # regular rise, last the best, 40 respondents a year
+
+
+def test_known_answer_neutral_indicators_get_no_verdict(small_store):
+    # Q4.C3.I2: the CTME format "de manière transitoire": shown, no verdict
+    assert _judge(small_store, "Q4.C3.I2").verdict is None
