@@ -234,7 +234,7 @@ def compute(engine: Engine, ind: Indicator, filters: Filters, ref: Reference, *,
             result.series = pd.concat(
                 [_series_from(f, "share" if kind == "share" else kind, years, small_cell_threshold, case_level)
                  .assign(scope=scope) for scope, f in parts], ignore_index=True)
-            if src.by and kind in ("share", "typology", "descriptor"):
+            if src.by and kind in ("count", "share", "typology", "descriptor"):
                 territorial["breakdown"] = sqlagg.grouped(conn, src, kind if kind == "share" else "count",
                                                           by=src.by, **kwargs)
                 by_frame = in_sel(territorial["breakdown"])
@@ -359,10 +359,17 @@ def _with_status(conn, ind: Indicator, series: pd.DataFrame, scopes: dict[str, s
 
 
 def _cumulate(series: pd.DataFrame) -> pd.DataFrame:
-    """Running total over the years, per scope (years without rows add nothing)."""
+    """Running total over the years, per scope (years without rows add nothing).
+
+    A year whose data were not sent (status ``non_transmis``) shows no running total: its value
+    would be the previous year's total while the bilan and the table say "non transmis", and a
+    reader could not tell "nothing new" from "nothing sent" (declare the year empty for the former).
+    """
     out = series.sort_values(["scope", "year"]).copy()
     out["value"] = out.groupby("scope")["value"].transform(
         lambda v: v.fillna(0).cumsum().where(v.notna().cumsum() > 0))
+    if "status" in out:
+        out.loc[out["status"].eq("non_transmis"), "value"] = np.nan
     return out.reset_index(drop=True)
 
 

@@ -1251,7 +1251,7 @@ def _ctme(seed: int):
             for day in sorted(rng.choice(cand, size=n, replace=False).tolist()):
                 sid = len(sessions) + 1
                 sessions.append({"id": sid, "territory_code": c, "session_date": _date(day),
-                                 "cases_examined": int(rng.integers(2, 7))})
+                                 "cases_examined": int(rng.integers(2, 7)), "session_format": "ctme"})
                 members = [_at(c)] + _pick_n(rng, [i for i in pool if i != _at(c)], int(rng.integers(1, 6)))
                 participants += [{"session_id": sid, "institution_code": m} for m in members]
     return _frame("ctme_session", sessions), _frame("ctme_participant", participants)

@@ -88,6 +88,7 @@ HEADERS = {
     "agreeing": "Réponses favorables",
     "session_date": "Date de la séance",
     "cases_examined": "Situations examinées",
+    "session_format": "Format",
     "orientations_total": "Orientations",
     "orientations_complex": "Dont situations complexes",
     "direct_signalements": "Signalements directs",
@@ -381,8 +382,8 @@ DATASET_LIST: list[Dataset] = [
         not_greater=(("agreeing", "respondents"),),
     ),
     Dataset(
-        name="ctme_session", table="ctme_session", label="Séances de CTME",
-        key=("territory_code", "session_date"), period="session_date", scope=("territory_code",),
+        name="ctme_session", table="ctme_session", label="Séances de CTME et autres outils de même finalité",
+        key=("territory_code", "session_date", "session_format"), period="session_date", scope=("territory_code",),
         sent_by="l'animation territoriale de chaque CME", territory_levels=("cme",), form=True,
         headers={"territory_code": "CME"},
         lists=(ListColumn("participants", "Institutions participantes", "ctme_participant", "session_id",

@@ -447,12 +447,16 @@ class CtmeSession(SQLModel, table=True):
 
     __tablename__ = "ctme_session"
     __table_args__ = (
-        UniqueConstraint("territory_code", "session_date", name="uq_ctme_territory_date"),
+        UniqueConstraint("territory_code", "session_date", "session_format", name="uq_ctme_territory_date_format"),
     )
     id: Optional[int] = Field(default=None, primary_key=True)
     territory_code: str = territory_fk()
     session_date: dt.date = Field(index=True)
     cases_examined: int
+    # a CTME, or another tool set up with the same purpose (charter, Q4.C3.I1: "ou autres outils mis
+    # en œuvre avec la même finalité"); files without the column are CTME sessions
+    session_format: str = Field(default="ctme", max_length=40, sa_column_kwargs={
+        "info": {"vocabulary": "ctme_format"}, "server_default": "ctme"})
 
 
 class CtmeParticipant(SQLModel, table=True):

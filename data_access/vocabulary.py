@@ -272,6 +272,12 @@ COMPANY_REQUEST_TYPE = {
 
 # --- Q4 animations territoriales ------------------------------------------------------
 
+# Q4.C3.I1: "Nombre de CTME … ou autres outils mis en œuvre avec la même finalité"
+CTME_FORMAT = {
+    "ctme": "CTME",
+    "autre_outil": "Autre outil de même finalité",
+}
+
 AT_TOOL_TYPE = {
     "annuaire": "Annuaire des acteurs",
     "guide": "Guide pratique",
@@ -451,7 +457,7 @@ DATASET = {
     "indicator_value": "Valeurs annuelles d'indicateurs",
     "actor_caseload": "Prises en charge des acteurs",
     "survey_result": "Résultats d'enquêtes",
-    "ctme_session": "Séances de CTME",
+    "ctme_session": "Séances de CTME et autres outils de même finalité",
     "at_yearly_activity": "Activité annuelle des animations territoriales",
     "communication_action": "Actions de communication",
     "meeting": "Réunions des instances",

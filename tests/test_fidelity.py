@@ -329,3 +329,32 @@ Département;Date de l'action;Institution organisatrice;Canal;Objectif;Thème;Ci
     carsat = compute(store, load_referentiel().indicator("Q5.C1.I2"), Filters(2019, 2019, institution="CARSAT"),
                      Reference.from_engine(store))
     close(values(carsat), {2019: 3.0})
+
+
+# --- Q4.C3.I1: CTME "ou autres outils mis en œuvre avec la même finalité" ----------------------------
+
+
+def test_q4_c3_i1_counts_the_other_tools_with_the_same_purpose(store):
+    # CME38 sends its CTME file without the Format column in 2017 (all CTME: 3 sessions); in 2018 it
+    # holds 2 CTME and replaces the others by a coordination cell (autre_outil) 2 times, once on the
+    # day of a CTME; in 2019 only the cell, 1 time.
+    load(store, "ctme_session", """
+CME;Date de la séance;Situations examinées
+CME38;10/02/2017;3
+CME38;12/05/2017;4
+CME38;08/11/2017;2""")
+    load(store, "ctme_session", """
+CME;Date de la séance;Situations examinées;Format
+CME38;09/02/2018;3;ctme
+CME38;11/05/2018;2;CTME
+CME38;11/05/2018;4;Autre outil de même finalité
+CME38;15/10/2018;5;autre_outil
+CME38;14/03/2019;2;autre_outil""")
+    res = result(store, "Q4.C3.I1", 2017, 2019, "CME38")
+    close(values(res), {2017: 3, 2018: 4, 2019: 1})   # 3 CTME; 2 CTME + 2 other tools; 1 other tool
+    b = res.breakdown
+    b = b[b["scope"].eq("selection")] if "scope" in b else b
+    got = {(int(y), c): float(v) for y, c, v in zip(b["year"], b["category"], b["value"]) if v}
+    assert got == {(2017, "ctme"): 3, (2018, "ctme"): 2, (2018, "autre_outil"): 2, (2019, "autre_outil"): 1}
+    assert set(b["category_label"].dropna()) == {"CTME", "Autre outil de même finalité"}
+    assert "autres outils" in load_referentiel().indicator("Q4.C3.I1").note

@@ -115,7 +115,8 @@ def test_add_a_ctme_session(app_factory, store_url, engine):
     at.run()
     assert not at.exception, at.exception
     assert not at.error, _texts(at.error)
-    assert "Séances de CTME : enregistrement ajouté — CME Isère · 15/06/2020" in _texts(at.success)
+    assert "Séances de CTME et autres outils de même finalité : enregistrement ajouté — CME Isère · 15/06/2020 · CTME" \
+        in _texts(at.success)
     [(new_id, _day, cases)] = _sessions(engine, day=NEW_DATE)
     assert cases == 3
     assert records.record_values(engine, "ctme_session", new_id)["participants"] == ("AT-CME38", "SAMETH38")
@@ -165,7 +166,7 @@ def test_edit_then_delete_a_record(app_factory, store_url, engine):
     before = _count(engine)
     at = _open(app_factory, store_url, user="animateur38")
     pick = _widget(at.selectbox, "Enregistrement")
-    assert f"CME Isère · 07/03/2019 (n° {rid})" in pick.options
+    assert f"CME Isère · 07/03/2019 · CTME (n° {rid})" in pick.options
     pick.set_value(rid)
     at.run()
     # the edit form is prefilled from the stored record

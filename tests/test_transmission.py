@@ -233,3 +233,17 @@ def test_the_chart_marks_the_missing_year(store):
     assert marks == {"transmission_2019": "<i>non transmis</i>"}
     trace = fig.data[0]
     assert list(trace.x) == [2016, 2017, 2018, 2019, 2020] and list(trace.y)[4] == 0
+
+
+def test_a_running_total_is_not_carried_into_a_year_not_sent():
+    from dashboard.indicators import _cumulate
+
+    series = pd.DataFrame({
+        "scope": ["selection"] * 4, "year": [2016, 2017, 2018, 2019],
+        "value": [3.0, 2.0, 0.0, float("nan")],
+        "status": ["transmis", "transmis", "zero", "non_transmis"],
+    })
+    out = _cumulate(series).set_index("year")
+    # 3, 3 + 2, 5 + a declared 0; 2019 was not sent: no total ("non transmis"), not 5 again
+    assert out["value"].tolist()[:3] == [3.0, 5.0, 5.0]
+    assert pd.isna(out.loc[2019, "value"])
