@@ -33,6 +33,7 @@ from .referentiel import Indicator, Question, Referentiel
 from .results import VERDICT_LABELS, IndicatorResult
 from .rollup import RollUp, roll_up
 from .territorial import COUNT_KINDS, format_metric
+from .tables import cohort_note
 
 SHARE_KINDS = ("share", "survey", "existence")
 SPARK_COLS = 3
@@ -209,8 +210,15 @@ def _line(ind: Indicator, result: IndicatorResult, year: int) -> BilanLine:
         return (None if pd.isna(row["value"]) else float(row["value"])), bool(row["hidden"]), \
             (None if pd.isna(status) else status)
 
+    def flag(y: int) -> str:
+        """The cohort flag of a year ("cohorte incomplète (40 % en cours)", "médiane non estimable")."""
+        if sel.empty or y not in sel.index:
+            return ""
+        return cohort_note(sel.loc[y].to_dict())
+
     value, hidden, status = at(year)
     previous, prev_hidden, prev_status = at(year - 1)
+    flags = flag(year), flag(year - 1)
     if ind.kind == "calendar" and result.records is not None and not result.records.empty:
         recs = result.records
         in_year = recs[(recs["start"].dt.year <= year) & (recs["end"].dt.year >= year)]
@@ -224,13 +232,17 @@ def _line(ind: Indicator, result: IndicatorResult, year: int) -> BilanLine:
         trend = "Indicateur descriptif, sans cible."
     else:
         trend = "Données insuffisantes pour dégager une tendance."
+    def with_flag(text: str, note: str) -> str:
+        return f"{text} · {note}" if note and text not in ("—", "secret statistique", "non transmis") else text
+
     return BilanLine(
         indicator=ind, result=result, value=value, previous=previous, hidden=hidden,
-        value_text=value_text(ind, value, hidden, status) + (" action(s) en cours" if ind.kind == "calendar"
-                                                             and value is not None else ""),
-        previous_text=value_text(ind, previous, prev_hidden, prev_status),
+        value_text=with_flag(value_text(ind, value, hidden, status), flags[0])
+        + (" action(s) en cours" if ind.kind == "calendar" and value is not None else ""),
+        previous_text=with_flag(value_text(ind, previous, prev_hidden, prev_status), flags[1]),
         status=status,
-        change_text=("—" if hidden or prev_hidden or "partiel" in (status, prev_status)
+        # a change from or to an incomplete cohort is cases not closed yet, not a change
+        change_text=("—" if hidden or prev_hidden or "partiel" in (status, prev_status) or any(flags)
                      else change_text(ind, value, previous)),
         verdict_code=v.code if v else (None if ind.direction == "none" else "donnees_insuffisantes"),
         verdict_label=v.label if v else ("Sans cible" if ind.direction == "none" else

@@ -46,6 +46,7 @@ import plotly.graph_objects as go
 
 from .formatting import fmt_date, fmt_number
 from .results import IndicatorResult
+from .verdict import judged_values
 
 log = logging.getLogger(__name__)
 
@@ -219,6 +220,8 @@ def _clean_series(frame: pd.DataFrame | None, keep: tuple[str, ...] = ()) -> pd.
     for c in ("value", "numerator", "denominator"):
         f[c] = pd.to_numeric(f[c], errors="coerce").astype(float)
     f.loc[f["hidden"], ["value", "numerator", "denominator"]] = np.nan
+    # what the verdict reads (verdict.judged_values): the transmission status and the cohort flag
+    cols += [c for c in ("status", "incomplete") if c in f and c not in cols]
     return f.sort_values("year", kind="stable")[cols].reset_index(drop=True)
 
 
@@ -329,9 +332,13 @@ def _add_target(fig: go.Figure, result: IndicatorResult, sel: pd.DataFrame, *, s
     elif direction in ("up", "down"):
         _corner_note(fig, _arrow_note(direction), "cible")
         slope = getattr(result.verdict, "slope", None) if result.verdict is not None else None
-        if slope is not None and math.isfinite(slope) and ok.sum() >= 2:
-            years = sel["year"].to_numpy(dtype=float)[ok]
-            x0, y0 = float(np.median(years)), float(np.median(values[ok]))
+        # the line goes through the years the verdict read: not a hidden, partial or incomplete year
+        judged = judged_values(sel.set_index("year")).to_numpy(dtype=float) * scale if not sel.empty \
+            else np.array([])
+        jok = np.isfinite(judged)
+        if slope is not None and math.isfinite(slope) and jok.sum() >= 2:
+            years = sel["year"].to_numpy(dtype=float)[jok]
+            x0, y0 = float(np.median(years)), float(np.median(judged[jok]))
             xs = np.array([years.min(), years.max()])
             ys = y0 + slope * scale * (xs - x0)
             fig.add_trace(go.Scatter(

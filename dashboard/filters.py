@@ -1,7 +1,8 @@
 """Global filters (period, territory, institution): pure logic, no Streamlit.
 
 The sidebar widgets (dashboard/ui.py) are bound to the URL query string, so a
-link reproduces a view: ``?periode=2017&periode=2019&territoire=CME38``.
+link reproduces a view: ``?periode=2017&periode=2019&territoire=CME+Loire`` (Streamlit binds a
+select box to the query string by its displayed label, e.g. ``Is%C3%A8re+%2838%29`` for "Isère (38)").
 """
 
 from __future__ import annotations

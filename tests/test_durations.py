@@ -211,6 +211,10 @@ def test_a_cohort_forty_percent_open_is_flagged_and_left_out_of_the_verdict(stor
     notes = {a.name: a.text for a in fig.layout.annotations if a.name and a.name.startswith("cohorte_")}
     assert set(notes) == {"cohorte_2020"} and "cohorte incomplète" in notes["cohorte_2020"]
     assert "40\u202f% en cours" in notes["cohorte_2020"]
+    # the verdict's trend line spans the years it read (2017-2019), not the incomplete 2020
+    trend = [t for t in fig.data if t.name == "Tendance (pente robuste)"]
+    if res.indicator.direction in ("up", "down"):
+        assert len(trend) == 1 and (min(trend[0].x), max(trend[0].x)) == (2017, 2019)
 
 
 def test_every_outcome_indicator_of_retention_cases_is_a_cohort_and_only_delays_are_censored():
@@ -232,3 +236,25 @@ def test_every_outcome_indicator_of_retention_cases_is_a_cohort_and_only_delays_
                                            "end": "solution_date"}
     with pytest.raises(ValueError, match="cohorte"):
         parse_referentiel(raw)
+
+
+def test_the_bilan_flags_the_incomplete_cohort_and_shows_no_change(store):
+    from dashboard import bilan as B
+    from dashboard.indicators import Reference
+    from dashboard.referentiel import load_referentiel
+
+    plan = {2019: (16, 4, 0), 2020: (6, 6, 8)}   # retained, failed, still open
+    rows = []
+    for year, (kept, failed, still_open) in plan.items():
+        outcomes = [RETAINED] * kept + [FAILED] * failed + [OPEN] * still_open
+        for i, outcome in enumerate(outcomes):
+            sig = dt.date(year, 1 + i // 2, 3)
+            rows.append(case(f"B{year}-{i}", sig, outcome=outcome,
+                             solution=None if outcome == OPEN else sig + dt.timedelta(days=100)))
+    load_cases(store, rows)
+    bilan = B.build_bilan(store, load_referentiel(), Reference.from_engine(store), "CME38", 2020, with_comments=False)
+    line = next(ln for s in bilan.sections for ln in s.lines if ln.indicator.id == "Q6.C6.I2")
+    # 2020: 6 of the 12 closed cases retained (50 %), 8 of 20 still open (40 %); 2019: 16 / 20 = 80 %
+    assert line.value_text == "50,0\u202f% · cohorte incomplète (40\u202f% en cours)"
+    assert line.previous_text == "80,0\u202f%"
+    assert line.change_text == "—"
