@@ -478,28 +478,33 @@ def share_figures(result: IndicatorResult) -> list[go.Figure]:
             _corner_note(fig, _arrow_note(ind.direction), "cible")
         _note_hidden(fig, result, sel, breakdown if by_category else None)
         figures.append(fig)
-    detail = detail_figure(result)
-    if detail is not None:
-        figures.append(detail)
+    figures += detail_figures(result)
     return figures
 
 
-def detail_figure(result: IndicatorResult) -> go.Figure | None:
-    """A share's numerator broken down by category over the period (horizontal bars, titled)."""
+def detail_figures(result: IndicatorResult) -> list[go.Figure]:
+    """A share's numerator broken down by category over the period: horizontal bars, one titled
+    figure per column of the detail (e.g. by company size, then by sector)."""
     d = result.detail
     if not _has_values(d) or "category_label" not in d:
-        return None
-    fig = _category_bars(d, "", x_title="Effectif (total sur la période)")
-    if fig is None:
-        return None
-    fig.update_layout(
-        title=dict(text=f"{result.indicator.short_label} : répartition sur la période", x=0, xref="paper",
-                   xanchor="left", y=1, yref="container", yanchor="top", pad=dict(t=8),
-                   font=dict(size=SMALL_FONT + 2)),
-        margin_t=48,
-    )
-    _note_hidden(fig, result, d)
-    return fig
+        return []
+    figures = []
+    parts = d.groupby("dimension", sort=False, dropna=False) if "dimension" in d else [(None, d)]
+    for _dim, part in parts:
+        fig = _category_bars(part, "", x_title="Effectif (total sur la période)")
+        if fig is None:
+            continue
+        label = part["dimension_label"].iloc[0] if "dimension_label" in part else None
+        by = f" par {str(label)[0].lower()}{str(label)[1:]}" if label else ""
+        fig.update_layout(
+            title=dict(text=f"{result.indicator.short_label} : répartition{by} sur la période", x=0, xref="paper",
+                       xanchor="left", y=1, yref="container", yanchor="top", pad=dict(t=8),
+                       font=dict(size=SMALL_FONT + 2)),
+            margin_t=48,
+        )
+        _note_hidden(fig, result, part)
+        figures.append(fig)
+    return figures
 
 
 # --- duration ---------------------------------------------------------------------------

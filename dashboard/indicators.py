@@ -60,17 +60,21 @@ def _labeller(ind: Indicator, ref: Reference, col_ref: str | None):
     """Function code -> French label for a breakdown column."""
     if not col_ref:
         return lambda c: c
+
+    def missing(c) -> bool:   # None from the database, NaN once grouped by pandas (dropna=False)
+        return c is None or (isinstance(c, float) and c != c)
+
     col = column(ind.source, col_ref)
     vocab = col.info.get("vocabulary")
     if vocab:
         labels = VOCABULARIES[vocab]
-        return lambda c: labels.get(c, "Non renseigné" if c is None else str(c))
+        return lambda c: "Non renseigné" if missing(c) else labels.get(c, str(c))
     targets = {fk.column.table.name for fk in col.foreign_keys}
     if "institution" in targets:
-        return lambda c: ref.institution_names.get(c, str(c))
+        return lambda c: "Non renseigné" if missing(c) else ref.institution_names.get(c, str(c))
     if "territory" in targets:
         return ref.territory_label
-    return lambda c: "Non renseigné" if c is None else str(c)
+    return lambda c: "Non renseigné" if missing(c) else str(c)
 
 
 def _hide(frame: pd.DataFrame, threshold: int, case_level: bool, count_cols: list[str]) -> pd.DataFrame:
@@ -239,9 +243,11 @@ def compute(engine: Engine, ind: Indicator, filters: Filters, ref: Reference, *,
                                                           by=src.by, **kwargs)
                 by_frame = in_sel(territorial["breakdown"])
                 result.breakdown = _breakdown(by_frame, kind, label_by, small_cell_threshold, case_level)
-            if src.detail_by and kind == "share":
-                territorial["detail"] = sqlagg.grouped(conn, src, "share", by=src.detail_by, **kwargs)
-                result.detail = _detail(conn, ind, ref, kwargs, in_sel, small_cell_threshold)
+            if src.detail_dims and kind == "share":
+                territorial["detail"] = pd.concat(
+                    [sqlagg.grouped(conn, src, "share", by=dim, **kwargs).assign(dimension=dim)
+                     for dim in src.detail_dims], ignore_index=True)
+                result.detail = _detail(ind, ref, territorial["detail"], in_sel, small_cell_threshold)
             if ind.spread and filters.is_region:
                 result.verdict = _spread_verdict(base, ref, ind)
         elif kind == "duration":
@@ -391,17 +397,31 @@ def _breakdown(frame: pd.DataFrame, kind: str, label, threshold: int, case_level
     return agg[["year", "category", "category_label", "value", "numerator", "denominator", "hidden"]]
 
 
-def _detail(conn, ind: Indicator, ref: Reference, kwargs, in_sel, threshold: int) -> pd.DataFrame:
+DETAIL_COLUMNS = ["dimension", "dimension_label", "category", "category_label", "value", "hidden"]
+
+
+def _detail(ind: Indicator, ref: Reference, frame: pd.DataFrame, in_sel, threshold: int) -> pd.DataFrame:
+    """The share's numerator over the period by each column of ``detail_by`` (``frame``: the
+    region-wide counts with a ``dimension`` column), largest first within each dimension."""
+    from data_access.datasets import HEADERS
+
     src = ind.source
-    frame = in_sel(sqlagg.grouped(conn, src, "share", by=src.detail_by, **kwargs))
-    label = _labeller(ind, ref, src.detail_by)
-    if frame.empty:
-        return pd.DataFrame(columns=["category", "category_label", "value", "hidden"])
-    agg = frame.groupby("category", dropna=False)["numerator"].sum().reset_index()
-    agg = agg[agg["numerator"] > 0].rename(columns={"numerator": "value"})
-    agg = _hide(agg, threshold, src.case_level, ["value"])
-    agg["category_label"] = agg["category"].map(label)
-    return agg.sort_values("value", ascending=False)[["category", "category_label", "value", "hidden"]]
+    frame = in_sel(frame)
+    out = []
+    for dim in src.detail_dims:
+        part = frame[frame["dimension"] == dim] if not frame.empty else frame
+        if part.empty:
+            continue
+        agg = part.groupby("category", dropna=False)["numerator"].sum().reset_index()
+        agg = agg[agg["numerator"] > 0].rename(columns={"numerator": "value"})
+        agg = _hide(agg, threshold, src.case_level, ["value"])
+        agg["category_label"] = agg["category"].map(_labeller(ind, ref, dim))
+        agg["dimension"] = dim
+        agg["dimension_label"] = HEADERS.get(dim, dim)
+        out.append(agg.sort_values("value", ascending=False))
+    if not out:
+        return pd.DataFrame(columns=DETAIL_COLUMNS)
+    return pd.concat(out, ignore_index=True)[DETAIL_COLUMNS]
 
 
 def _records(conn, ind: Indicator, ref: Reference, kwargs, in_sel) -> pd.DataFrame:

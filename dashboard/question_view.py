@@ -173,8 +173,10 @@ def indicator_block(block: Block, filters: Filters | None = None, comments: pd.D
                                 width="stretch", key=f"cmp-{ind.id}")
             if result.detail is not None and not result.detail.empty:
                 st.markdown("**Détail du numérateur sur la période**")
-                st.dataframe(result.detail[["category_label", "value"]].rename(
-                    columns={"category_label": "Catégorie", "value": "Effectif"}), hide_index=True)
+                cols = {"category_label": "Catégorie", "value": "Effectif"}
+                if "dimension_label" in result.detail and result.detail["dimension"].nunique() > 1:
+                    cols = {"dimension_label": "Selon", **cols}
+                st.dataframe(result.detail[list(cols)].rename(columns=cols), hide_index=True)
             recs = block.records
             if recs is not None:
                 st.markdown(f"**Enregistrements** ({len(recs)} les plus récents)" if len(recs) >= 200 else

@@ -110,7 +110,9 @@ class Source(_Strict):
       for existence, ``numerator`` says when a row counts as "exists" (default: any row);
     - ``by``: breakdown column for typologies (for shares: the share within each
       category; for existence: the matrix rows instead of territories);
-      ``detail_by``: breakdown of a share's numerator; ``text``/``title`` for descriptors;
+      ``detail_by``: breakdown of a share's numerator over the period, by one column or a list
+      of columns (each a separate breakdown, e.g. company size, then sector); ``text``/``title``
+      for descriptors;
       ``start``/``end``/``status`` for calendars; ``question`` for surveys;
     - ``case_level``: rows are persons (calls, cases): small cells are hidden;
     - ``comparison``: ``regions`` when region-level reference values exist;
@@ -129,7 +131,7 @@ class Source(_Strict):
     numerator: Ratio | None = None
     denominator: Ratio | None = None
     by: str | None = None
-    detail_by: str | None = None
+    detail_by: str | tuple[str, ...] | None = None
     text: str | None = None
     title: str | None = None
     start: str | None = None
@@ -139,6 +141,13 @@ class Source(_Strict):
     case_level: bool = False
     comparison: Literal["regions"] | None = None
     cohort: Cohort | None = None
+
+    @property
+    def detail_dims(self) -> tuple[str, ...]:
+        """The columns of the numerator's detail (``detail_by`` as a tuple; empty without one)."""
+        if not self.detail_by:
+            return ()
+        return (self.detail_by,) if isinstance(self.detail_by, str) else tuple(self.detail_by)
 
     @model_validator(mode="after")
     def _time_axis(self):
@@ -366,8 +375,8 @@ def check_against_store(ref: Referentiel) -> list[str]:
             fks = [fk for fk in md.tables[s.table].foreign_keys if fk.column.table.name == s.join]
             if not fks:
                 problems.append(f"{where_of}: pas de clé étrangère {s.table} → {s.join}")
-        refs = [s.date, s.year, *(s.span or ()), s.territory, s.by, s.detail_by, s.text, s.title, s.start, s.end,
-                s.status]
+        refs = [s.date, s.year, *(s.span or ()), s.territory, s.by, *s.detail_dims, s.text, s.title, s.start,
+                s.end, s.status]
         if s.cohort is not None:
             refs += [s.cohort.start, s.cohort.end]
             _check_where(md, s, s.cohort.open, VOCABULARIES, problems, f"{where_of} (cohorte)")

@@ -304,19 +304,26 @@ def apply_to_result(result, frames: dict, territories, perimeters, selection: st
     if d is not None and not d.empty and d_all is not None and "numerator" in measures:
         cells.territorial(frames.get("total"), ["numerator"], codes, scopes, years, suffix=("p",), period=True)
         d_all = d_all.assign(category=d_all["category"].map(category_key))
-        cats = list(dict.fromkeys(d_all["category"]))
-        for c in cats:
-            cells.territorial(d_all[d_all["category"] == c], ["numerator"], codes, scopes, years,
-                              suffix=("d", c), period=True)
+        if "dimension" not in d_all:
+            d_all = d_all.assign(dimension=None)
         for code in codes:
             for y in years:   # the yearly detail is not shown: only the period's
-                for c in cats:
-                    cells.unpublished.add(("t", code, y, "numerator", "d", c))
                 cells.unpublished.add(("t", code, y, "numerator", "p"))
                 cells.relations.append(Relation(("t", code, y, "numerator"), (("t", code, y, "numerator", "p"),)))
             cells.unpublished.add(("t", code, PERIOD, "numerator", "p"))
-            cells.add_sum(("t", code, PERIOD, "numerator", "p"),
-                          [("t", code, PERIOD, "numerator", "d", c) for c in cats], ("drest", code))
+        # each dimension of the detail (company size, sector…) is a partition of the same numerator
+        for dim in dict.fromkeys(d_all["dimension"]):
+            part = d_all[d_all["dimension"].eq(dim)] if dim is not None else d_all
+            cats = list(dict.fromkeys(part["category"]))
+            for c in cats:
+                cells.territorial(part[part["category"] == c], ["numerator"], codes, scopes, years,
+                                  suffix=("d", dim, c), period=True)
+            for code in codes:
+                for y in years:
+                    for c in cats:
+                        cells.unpublished.add(("t", code, y, "numerator", "d", dim, c))
+                cells.add_sum(("t", code, PERIOD, "numerator", "p"),
+                              [("t", code, PERIOD, "numerator", "d", dim, c) for c in cats], ("drest", code, dim))
 
     hidden = suppress(cells.values, cells.relations, threshold, unpublished=cells.unpublished, linked=cells.linked)
 
@@ -347,5 +354,7 @@ def apply_to_result(result, frames: dict, territories, perimeters, selection: st
                  for y, c in zip(b["year"], b["category"])]
         result.breakdown = blank(b, flags, ["value", "numerator", "denominator"])
     if d is not None and not d.empty:
-        flags = [("t", selection, PERIOD, "numerator", "d", category_key(c)) in hidden for c in d["category"]]
+        dims = d["dimension"] if "dimension" in d else pd.Series([None] * len(d), index=d.index)
+        flags = [("t", selection, PERIOD, "numerator", "d", dim, category_key(c)) in hidden
+                 for dim, c in zip(dims, d["category"])]
         result.detail = blank(d, flags, ["value"])

@@ -71,8 +71,11 @@ def data_table(result: IndicatorResult) -> pd.DataFrame:
         frames.append(t)
     d = result.detail
     if d is not None and not d.empty:
+        serie = "Détail du numérateur (période)"
+        if "dimension_label" in d and d["dimension"].nunique() > 1:
+            serie = serie + " · " + d["dimension_label"].astype(str)
         frames.append(pd.DataFrame({
-            "Indicateur": ind.id, "Série": "Détail du numérateur (période)", "Catégorie": d["category_label"],
+            "Indicateur": ind.id, "Série": serie, "Catégorie": d["category_label"],
             "Valeur": d["value"], "Masqué (petits effectifs)": d["hidden"].map({True: "oui", False: ""}),
         }))
     m = result.matrix

@@ -371,3 +371,26 @@ def test_the_question_page_shows_no_hidden_number(tiny, app_factory, monkeypatch
                 if col in frame:
                     assert pd.isna(row[col]) or row[col] in ("", None), (col, row.to_dict())
     assert seen >= 3, "the page must show the hidden 2019 cells of the Isère as blanks"
+
+
+def test_a_detail_by_two_columns_keeps_each_partition_secret(tiny):
+    """Q3.C2.I1 (companies among callers) details its numerator by company size and by sector.
+    Region, 2019: 11 company callers — by size moins_11 3 (Isère), 11_49 2 (Ain), 50_249 6 (Rhône);
+    by sector all 11 "non renseigné". Sizes 3 and 2 are secret (< 5) and together 5 = 11 − 6: enough."""
+    from dashboard import figures, tables
+
+    res = _compute(tiny, "Q3.C2.I1", "R82")
+    d = res.detail
+    assert list(dict.fromkeys(d["dimension"])) == ["company_size", "company_sector"]
+    size = d[d["dimension"] == "company_size"].set_index("category")
+    assert size.loc["50_249", "value"] == 6 and not size.loc["50_249", "hidden"]
+    assert size.loc[["moins_11", "11_49"], "hidden"].all() and size.loc[["moins_11", "11_49"], "value"].isna().all()
+    sector = d[d["dimension"] == "company_sector"]
+    assert sector["value"].tolist() == [11.0] and sector["category_label"].tolist() == ["Non renseigné"]
+    assert set(d["dimension_label"]) == {"Taille de l'entreprise", "Secteur de l'entreprise"}
+    titles = [f.layout.title.text for f in figures.build_figures(res) if f.layout.title.text]
+    assert any("par taille de l'entreprise" in t for t in titles) and any("par secteur de l'entreprise" in t
+                                                                          for t in titles), titles
+    table = tables.data_table(res)
+    assert {"Détail du numérateur (période) · Taille de l'entreprise",
+            "Détail du numérateur (période) · Secteur de l'entreprise"} <= set(table["Série"])
