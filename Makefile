@@ -6,16 +6,17 @@ STAMP  := $(VENV)/.installed-stamp
 STORE  := data/maintien.sqlite3
 PORT   ?= 8501
 
-.PHONY: run test test-sqlite test-postgres install store clean help
+.PHONY: run test test-sqlite test-postgres install store clean help lock
 
 help:
 	@echo "make run   - installe (.venv), crée la base d'exemple si absente, lance http://localhost:$(PORT)"
 	@echo "make test  - installe puis lance toute la suite (SQLite puis PostgreSQL)"
 
-$(STAMP): pyproject.toml
+# requirements.lock pins every package, transitive ones included, to the versions tested.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -39,6 +40,16 @@ test-sqlite: $(STAMP)
 
 test-postgres: $(STAMP)
 	MAINTIEN_TEST_BACKEND=postgresql $(BIN)/python -m pytest -m "not e2e"
+
+# After changing a pin in pyproject.toml: a fresh venv from the pins alone, then its freeze.
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --upgrade pip
+	.venv-lock/bin/python -m pip install --quiet -e '.[test]'
+	{ echo "# Every package the app and its tests install, at the version tested (constraints for pip: -c)."; \
+	  echo "# Regenerate after changing a pin in pyproject.toml: make lock (see README, 'Dependencies')."; \
+	  .venv-lock/bin/python -m pip freeze --exclude-editable; } > requirements.lock
+	rm -rf .venv-lock
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache test-artifacts
