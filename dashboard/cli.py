@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--write", action="store_true",
                    help="réécrire docs/formats.md et sample_data/examples/ depuis la base d'exemple")
 
+    p = sub.add_parser("referentiel", help="tableau des questions, critères et indicateurs (docs/referentiel.md)")
+    p.add_argument("--write", action="store_true", help="réécrire le tableau généré de docs/referentiel.md")
+
     p = sub.add_parser("user", help="comptes : add, set, list, unlock")
     usub = p.add_subparsers(dest="user_command", metavar="ACTION", parser_class=FrenchArgumentParser)
     u = usub.add_parser("add", help="crée un compte (mot de passe demandé, ou lu sur l'entrée standard)")
@@ -378,6 +381,17 @@ def _read_password(args, prompt: str = "Mot de passe : ") -> str:
     return first
 
 
+def cmd_referentiel(args) -> int:
+    from . import referentiel_doc
+
+    if not args.write:
+        print(referentiel_doc.counts_markdown(referentiel_doc.load_referentiel()), end="")
+        return EXIT_OK
+    path = referentiel_doc.write()
+    print(f"écrit : {path.relative_to(referentiel_doc.ROOT)}")
+    return EXIT_OK
+
+
 def cmd_formats(args) -> int:
     from . import formats_doc
 
@@ -535,7 +549,7 @@ def cmd_load(args) -> int:
 COMMANDS = {
     "init": cmd_init, "coverage": cmd_coverage, "export": cmd_export,
     "import": cmd_import, "info": cmd_info, "bilan": cmd_bilan, "bench": cmd_bench,
-    "load": cmd_load, "user": cmd_user, "formats": cmd_formats,
+    "load": cmd_load, "user": cmd_user, "formats": cmd_formats, "referentiel": cmd_referentiel,
 }
 
 

@@ -193,3 +193,30 @@ def test_schema_refuses_a_survey_that_mixes_respondent_types(raw):
     del _find(broken, "Q4.C3.I2")["source"]["where"]["respondent_type"]
     with pytest.raises(ValidationError, match="type de répondant"):
         parse_referentiel(broken)
+
+
+def test_the_generated_table_of_docs_referentiel_is_current():
+    from dashboard import referentiel_doc
+
+    text = referentiel_doc.DOC.read_text(encoding="utf-8")
+    assert referentiel_doc.updated_doc(text) == text, "run: python -m dashboard referentiel --write"
+
+
+def test_a_new_indicator_changes_the_generated_table(tmp_path):
+    """One edit of a copy of referentiel.yaml: the copy validates and the doc's table counts it."""
+    import yaml
+
+    from dashboard import referentiel_doc
+    from dashboard.referentiel import REFERENTIEL_PATH, parse_referentiel
+
+    data = yaml.safe_load(REFERENTIEL_PATH.read_text(encoding="utf-8"))
+    crit = data["questions"][4]["criteria"][0]             # Q5.C1
+    new = dict(crit["indicators"][-1])
+    n = len(crit["indicators"]) + 1
+    new["id"] = f"{crit['id']}.I{n}"
+    crit["indicators"].append(new)
+    ref = parse_referentiel(data)
+    assert len(ref.indicators("Q5")) == len(load_referentiel().indicators("Q5")) + 1
+    table = referentiel_doc.counts_markdown(ref)
+    assert f"| Q5 | {ref.question('Q5').title} | 4 | {len(ref.indicators('Q5'))} |" in table
+    assert referentiel_doc.counts_markdown(ref) != referentiel_doc.counts_markdown(load_referentiel())
