@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from data_access.dataset_files import dataset_frame, to_csv_bytes, to_xlsx_bytes
-from data_access.datasets import DATASET_LIST, Dataset, FieldSpec
+from data_access.datasets import DATASET_LIST, Dataset, FieldSpec, referenced_by_lists
 from data_access.vocabulary import VOCABULARIES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +53,8 @@ def allowed(ds: Dataset, f: FieldSpec) -> str:
                 "survey_question": "code de question d'enquête (table `survey_question`)"}.get(f.ref_table or "", "code")
     if f.kind == "list":
         lc = f.list_spec
+        if lc.ref:
+            return f"{lc.help} ; un libellé inconnu pour ce territoire, ou porté par deux lignes, est refusé"
         inner = "codes d'institutions" if lc.code == "institution_code" else _codes(f.vocabulary)
         return f"{lc.help} : {inner}"
     if f.kind == "date" and f.name == ds.period:
@@ -83,7 +85,12 @@ def dataset_markdown(ds: Dataset) -> str:
                  f"`sample_data/examples/{ds.name}.xlsx`.")
     lines.append("")
     key = ", ".join(f"« {ds.field(k).header} »" for k in ds.key)
-    lines.append(f"- **Clé** (une ligne par valeur de la clé ; réimporter met à jour la ligne) : {key}.")
+    if ds.keyless:
+        lines.append(f"- **Pas de clé** : une ligne par événement, sans référence ; deux lignes identiques ({key}) "
+                     "sont deux événements. Réimporter le même fichier ne change rien : ses lignes sont rapprochées "
+                     "une à une des lignes déjà reçues.")
+    else:
+        lines.append(f"- **Clé** (une ligne par valeur de la clé ; réimporter met à jour la ligne) : {key}.")
     lines.append(f"- **Ce qu'un fichier remplace** : {scope_sentence(ds)}")
     for small, big in ds.not_greater:
         lines.append(f"- « {ds.field(small).header} » ne dépasse pas « {ds.field(big).header} ».")
@@ -151,9 +158,11 @@ def example_files(engine: Engine) -> dict[str, bytes]:
     """File name → bytes of every example file, from the (sample) store."""
     out = {}
     with engine.connect() as conn:
+        named = referenced_by_lists()
         for ds in DATASET_LIST:
-            # Rows other data refer to (instances, plans) of every year: the other examples name them.
-            years = None if not ds.replaces else [EXAMPLE_YEAR]
+            # Rows other data refer to (instances, plans, the freins actions address) of every year: the
+            # other examples name them.
+            years = None if not ds.replaces or ds.table in named else [EXAMPLE_YEAR]
             frame = dataset_frame(conn, ds, years=years, territories=EXAMPLE_TERRITORIES)
             if frame.empty:
                 frame = dataset_frame(conn, ds, years=years)

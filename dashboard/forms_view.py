@@ -135,6 +135,8 @@ class Choices:
             return dict(VOCABULARIES.get(f.vocabulary or "", {}))
         if f.kind == "list":
             lc = f.list_spec
+            if lc.ref:   # rows of the territory named by their label (the freins an action addresses)
+                return self.refs.get(f.name, {})
             code_col = SQLModel.metadata.tables[lc.table].c[lc.code]
             if any(fk.column.table.name == "institution" for fk in code_col.foreign_keys):
                 return self.institutions
@@ -157,11 +159,18 @@ def build_choices(ds: Dataset, ref: dict, territory_codes: list[str], default_te
             target = (f.ref_table, "code")
         elif f.lookup_part and f.kind == "text" and ds.lookup is not None:
             target = (ds.lookup.table, dict(ds.lookup.by)[f.name])
+        elif f.kind == "list" and f.list_spec.ref:
+            # the rows of the page's territory only: the importer looks names up in the row's territory
+            frame = _table_options(version, *f.list_spec.ref)
+            frame = frame[frame["territory"] == default_territory] if default_territory else frame.iloc[0:0]
+            choices.refs[f.name] = {v: v for v in frame["value"]}
+            continue
         if target is None:
             continue
         frame = _table_options(version, *target)
         if "territory" in frame:
-            frame = frame[frame["territory"].isin(allowed)]
+            if f.name not in ds.refs_one_in_territory:   # e.g. a link from a CME to the CPR: any instance
+                frame = frame[frame["territory"].isin(allowed)]
             choices.ref_territory[f.name] = dict(zip(frame["value"], frame["territory"]))
         if target[1] == "code":
             choices.refs[f.name] = {v: (f"{lab} — {v}" if lab != v else v) for v, lab in zip(frame["value"],
@@ -334,7 +343,7 @@ def _list_widget(f: FieldSpec, value, key: str, choices: Choices) -> tuple:
         return tuple(picked)
     # code=number pairs: one whole number per code, 0 for a code not concerned
     numbers = dict(current)
-    st.markdown(f"**{field_label(f)}** — nombre de personnes par type ; laissez 0 pour un public non atteint.")
+    st.markdown(f"**{field_label(f)}** — un nombre par type ; laissez 0 pour un type non concerné.")
     cols = st.columns(3)
     out = []
     for i, (code, lab) in enumerate(labels.items()):
@@ -552,8 +561,11 @@ def _from_editor(f: FieldSpec, value):
 
 INTRO = (
     "Saisissez ici, une par une, les données que l'animation territoriale et le secrétariat du CPR produisent "
-    "eux-mêmes : séances de CTME, réunions et présences, productions des instances, diagnostics, freins, "
-    "actions des plans, outils, besoins repérés, actions de communication. Chaque saisie est contrôlée comme "
+    "eux-mêmes : séances de CTME, réunions et présences, productions des instances, échanges entre instances, "
+    "coopérations, démarches sur les données, diagnostics, freins, actions des plans, résultats locaux, outils, "
+    "besoins repérés, démarches et sollicitations des animations territoriales, retours d'expérience vers INFO "
+    "SANTE EMPLOI, plans de communication et leur calendrier, actions de communication. Chaque saisie est "
+    "contrôlée comme "
     "un fichier importé, inscrite au journal des écritures et visible aussitôt dans les tableaux de bord. "
     "Pour de nombreuses lignes, préférez la page « Importer un fichier »."
 )

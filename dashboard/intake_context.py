@@ -1,5 +1,6 @@
 """What the importers need to know from the référentiel (the data layer does not read it):
-the indicator ids a values file may carry, and which of them are shares in % (0 to 100)."""
+the indicator ids a values file may carry, which of them are shares in % (0 to 100), and every
+indicator id (an indicator newly available for steering names one)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,12 @@ def _ids() -> tuple[frozenset[str], frozenset[str]]:
     return values, shares
 
 
+@cache
+def _all_ids() -> frozenset[str]:
+    return frozenset(i.id for i in load_referentiel().indicators())
+
+
 def context_kwargs() -> dict:
     """Keyword arguments for :func:`data_access.intake.load_context` / ``validate_file``."""
     values, shares = _ids()
-    return {"indicator_ids": values, "share_indicators": shares}
+    return {"indicator_ids": values, "share_indicators": shares, "all_indicator_ids": _all_ids()}

@@ -213,8 +213,10 @@ def parse_table_csv(table_name: str, data: bytes, file_name: str) -> ParsedTable
     known = {c.name for c in tbl.c}
     unknown = [h for h in header if h not in known]
     derived = set(DERIVED_COLUMNS.get(table_name, ()))
+    # a NOT NULL column with a default (session_format: "ctme") may be absent: older files lack it
     missing = [c.name for c in tbl.c if c.name not in header and c.name not in derived
-               and not c.nullable and not (c.primary_key and c.autoincrement is not False and c.name == "id")]
+               and not c.nullable and c.server_default is None and c.default is None
+               and not (c.primary_key and c.autoincrement is not False and c.name == "id")]
     for h in unknown:
         problems.append(f"{file_name}, ligne 1 : colonne inconnue « {h} » pour la table {table_name}.")
     for m in missing:

@@ -46,14 +46,21 @@ def in_years(ds: Dataset, column, years) -> object:
 
 
 def list_values(conn: Connection, ds: Dataset, ids: list[int]) -> dict[str, dict[int, tuple]]:
-    """The list cells of stored rows: list field → row id → sorted codes (or (code, number) pairs)."""
+    """The list cells of stored rows: list field → row id → sorted codes (or (code, number) pairs, or
+    the names of the rows a ``ListColumn.ref`` list points at)."""
     out: dict[str, dict[int, tuple]] = {}
     for lc in ds.lists:
         child = SQLModel.metadata.tables[lc.table]
-        cols = [child.c[lc.fk], child.c[lc.code]] + ([child.c[lc.value]] if lc.value else [])
+        source = child
+        code = child.c[lc.code]
+        if lc.ref:
+            named = SQLModel.metadata.tables[lc.ref[0]]
+            source = child.join(named, child.c[lc.code] == named.c.id)
+            code = named.c[lc.ref[1]]
+        cols = [child.c[lc.fk], code] + ([child.c[lc.value]] if lc.value else [])
         got: dict[int, list] = defaultdict(list)
         for i in range(0, len(ids), 500):
-            for row in conn.execute(select(*cols).where(child.c[lc.fk].in_(ids[i:i + 500]))):
+            for row in conn.execute(select(*cols).select_from(source).where(child.c[lc.fk].in_(ids[i:i + 500]))):
                 got[row[0]].append((row[1], row[2]) if lc.value else row[1])
         out[lc.name] = {k: tuple(sorted(v)) for k, v in got.items()}
     return out

@@ -20,9 +20,16 @@ French header; this module only declares what the schema cannot say:
 - ``declarable``: a territory-year with no row may be declared "nothing this year" (the
   ``data_declaration`` dataset): it then reads 0, not "non transmis". False where an absent row is
   not a zero (yearly indicator values, surveys, instances, multi-year plans);
-- ``lists``: a cell holding several codes (``CARSAT|SAMETH38``) or code=number pairs
-  (``salarie=12|employeur=3``) that fill a child table;
+- ``lists``: a cell holding several codes (``CARSAT|SAMETH38``), code=number pairs
+  (``salarie=12|employeur=3``) or names of rows of the same territory (the freins an action
+  addresses, by their label: ``ListColumn.ref``) that fill a child table. A file without the
+  list's column leaves the lists already stored alone;
 - ``lookup``: a reference to a parent row by its natural key (a meeting by instance, date and kind);
+- ``keyless``: rows with no identity of their own (one row per event, e.g. a request to an AT):
+  the key is every column, identical rows are allowed and a file's rows are matched one for one
+  with the stored rows of its scope, so that re-importing a file still changes nothing;
+- ``refs_one_in_territory``: references (to instances) of which one only must lie in the row's
+  territory (a link from a CME to the CPR); every other reference must lie in it;
 - ``not_greater`` / ``not_before``: consistency checks between two fields of a row.
 """
 
@@ -135,6 +142,37 @@ HEADERS = {
     "nature": "Nature",
     "answer": "Réponse apportée",
     "answered_date": "Date de la réponse",
+    "link_date": "Date de l'échange",
+    "from_instance_code": "Instance d'origine",
+    "to_instance_code": "Instance destinataire",
+    "link_type": "Type d'échange",
+    "modality": "Modalité",
+    "cooperation_type": "Type de coopération",
+    "objective": "Objectif poursuivi",
+    "signed_date": "Date de signature",
+    "initiative_type": "Type de démarche",
+    "lead_institution_code": "Institution pilote",
+    "information_gained": "Informations remontées",
+    "first_year": "Première année de disponibilité",
+    "provider_institution_code": "Institution productrice",
+    "secured": "Sécurisé",
+    "note": "Commentaire",
+    "result_date": "Date du résultat",
+    "result_type": "Type de résultat",
+    "continuous_diagnostic": "Diagnostic en continu",
+    "continuous_diagnostic_method": "Modalités du diagnostic en continu",
+    "plan_monitoring": "Suivi du plan d'actions",
+    "monitoring_method": "Modalités du suivi",
+    "has_contact": "Interlocuteur ressource",
+    "contact_function": "Fonction de l'interlocuteur",
+    "feedback_date": "Date du retour d'expérience",
+    "cases_discussed": "Situations évoquées",
+    "initiative_date": "Date de la démarche",
+    "request_date": "Date de la sollicitation",
+    "requester_type": "Type d'acteur demandeur",
+    "request_type": "Type de sollicitation",
+    "relays_regional": "Relaie le plan régional",
+    "done": "Réalisée",
 }
 
 
@@ -151,15 +189,19 @@ FLOAT_BOUNDS = (-1e12, 1e12)
 
 @dataclass(frozen=True)
 class ListColumn:
-    """A cell holding several codes, or code=number pairs, written to a child table."""
+    """A cell holding several codes, code=number pairs, or names of rows, written to a child table."""
 
     name: str            # field name (also the key of the parsed value)
     header: str
     table: str           # child table
     fk: str              # child column referencing the parent's id
-    code: str            # child column holding the code
+    code: str            # child column holding the code (or the id of the row named, see ``ref``)
     value: str | None = None   # child column holding the number of a pair
     help: str = ""
+    # (table, column): the cell names rows of ``table`` *of the row's own territory* by their
+    # ``column`` (a frein by its label), separated by "|" only (a label may hold a comma); ``code``
+    # holds their id. A name unknown in that territory, or shared by two of its rows, is refused.
+    ref: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -193,6 +235,8 @@ class Dataset:
     notes: str = ""
     replaces: bool = True
     declarable: bool = True
+    keyless: bool = False
+    refs_one_in_territory: tuple[str, ...] = ()
     # Plausible (min, max) per numeric field, beyond the defaults of its kind (see ``bounds_of``).
     bounds: tuple[tuple[str, float, float], ...] = ()
 
@@ -284,9 +328,16 @@ def fields_of(name: str) -> list[FieldSpec]:
             continue
         out.append(_field_of_column(ds, col))
     for lc in ds.lists:
+        named = SQLModel.metadata.tables[lc.ref[0]].c[lc.ref[1]] if lc.ref else None
         out.append(FieldSpec(name=lc.name, header=lc.header, kind="list", required=False, list_spec=lc,
-                             vocabulary=SQLModel.metadata.tables[lc.table].c[lc.code].info.get("vocabulary")))
+                             vocabulary=SQLModel.metadata.tables[lc.table].c[lc.code].info.get("vocabulary"),
+                             max_length=getattr(named.type, "length", None) if named is not None else None))
     return out
+
+
+def referenced_by_lists() -> frozenset[str]:
+    """Tables whose rows other datasets' list cells name (``ListColumn.ref``: the freins)."""
+    return frozenset(lc.ref[0] for ds in DATASET_LIST for lc in ds.lists if lc.ref)
 
 
 def bounds_of(ds: Dataset, f: FieldSpec) -> tuple[float, float] | None:
@@ -397,6 +448,23 @@ DATASET_LIST: list[Dataset] = [
         not_greater=(("orientations_complex", "orientations_total"),),
     ),
     Dataset(
+        name="ise_resource_contact", table="ise_resource_contact", declarable=False,
+        label="Interlocuteurs ressources des institutions signataires",
+        key=("institution_code", "year"), period="year", scope=("territory_code",),
+        sent_by="la plateforme INFO SANTE EMPLOI (ISE), une fois par an", territory_levels=("region",),
+        notes="Une ligne par institution signataire et par année : l'institution a-t-elle désigné un interlocuteur "
+              "ressource en capacité de renseigner la plateforme (oui / non), et sa fonction (sans nom). Un fichier "
+              "remplace, pour chaque année qu'il contient, la liste déjà reçue de cette année.",
+    ),
+    Dataset(
+        name="ise_feedback", table="ise_feedback", label="Retours d'expérience des AT vers INFO SANTE EMPLOI",
+        key=("territory_code", "feedback_date"), period="feedback_date", scope=("territory_code",),
+        sent_by="l'animation territoriale de chaque CME", territory_levels=("cme",), form=True,
+        headers={"territory_code": "CME", "description": "Contenu du retour"},
+        notes="Une ligne par séance de retour d'expérience de l'animation territoriale vers l'équipe de la plateforme "
+              "sur les orientations complexes.",
+    ),
+    Dataset(
         name="communication_action", table="communication_action", label="Actions de communication",
         key=("territory_code", "action_date", "title"), period="action_date", scope=("territory_code",),
         sent_by="l'animation territoriale (actions locales) et le groupe communication du CPR",
@@ -404,6 +472,29 @@ DATASET_LIST: list[Dataset] = [
         headers={"territory_code": "Département"},
         lists=(ListColumn("reach", "Publics atteints", "communication_reach", "action_id", "actor_type", "reached",
                           help="paires type d'acteur=nombre de personnes atteintes, séparées par « | »"),),
+    ),
+    Dataset(
+        name="communication_plan", table="communication_plan", declarable=False, label="Plans de communication",
+        key=("territory_code", "title"), period="adopted_date", scope=("territory_code",), replaces=False,
+        sent_by="le groupe communication du CPR (plan régional) et l'animation territoriale de chaque CME (plan local)",
+        territory_levels=("cme", "region"), form=True,
+        headers={"scope": "Portée du plan", "title": "Intitulé du plan de communication",
+                 "adopted_date": "Date d'adoption", "period_start": "Première année", "period_end": "Dernière année"},
+        not_greater=(("period_start", "period_end"),),
+        bounds=(("period_start", 2015, 2035), ("period_end", 2015, 2035)),
+        notes="Une ligne par plan. Un fichier ajoute ou met à jour des plans, il n'en supprime jamais (le calendrier "
+              "s'y rattache par le territoire et l'intitulé du plan).",
+    ),
+    Dataset(
+        name="communication_plan_item", table="communication_plan_item", label="Calendrier des plans de communication",
+        key=("plan_title", "title", "planned_start"), period="planned_start", scope=("territory_code",),
+        sent_by="le groupe communication du CPR et l'animation territoriale de chaque CME",
+        territory_levels=("cme", "region"), form=True,
+        headers={"plan_title": "Plan de communication", "title": "Intitulé de l'étape"},
+        lookup=Lookup("plan_id", "communication_plan", (("territory_code", "territory_code"), ("plan_title", "title")),
+                      "plan de communication"),
+        not_before=(("planned_end", "planned_start"),),
+        notes="Une ligne par étape du calendrier d'un plan. Le plan doit déjà exister (importez d'abord les plans).",
     ),
     Dataset(
         name="instance", table="instance", declarable=False, label="Instances et groupes de travail",
@@ -457,10 +548,55 @@ DATASET_LIST: list[Dataset] = [
         territory_levels=("cme", "region"), form=True,
     ),
     Dataset(
+        name="instance_link", table="instance_link", label="Échanges entre instances",
+        key=("link_date", "from_instance_code", "to_instance_code", "link_type"), period="link_date",
+        scope=("territory_code",),
+        sent_by="le secrétariat du CPR (DIRECCTE) et l'animation territoriale de chaque CME",
+        territory_levels=("cme", "region"), form=True, refs_one_in_territory=("from_instance_code", "to_instance_code"),
+        headers={"description": "Description de l'échange"},
+        notes="Une ligne par échange d'une instance vers une autre (information, décision partagée, apport, "
+              "complémentarité repérée). Le territoire est celui de l'une des deux instances : la CME pour un "
+              "échange entre une CME et le CPR, R82 entre le CPR et un groupe de travail régional.",
+    ),
+    Dataset(
+        name="cooperation", table="cooperation", label="Coopérations, passerelles et partenariats",
+        key=("territory_code", "start_date", "title"), period="start_date", scope=("territory_code",),
+        sent_by="le secrétariat du CPR (DIRECCTE) pour les coopérations régionales et l'animation territoriale de "
+                "chaque CME pour les coopérations locales",
+        territory_levels=("cme", "region"), form=True,
+        headers={"start_date": "Date d'engagement", "title": "Intitulé de la coopération"},
+        lists=(ListColumn("partners", "Institutions partenaires", "cooperation_partner", "cooperation_id",
+                          "institution_code", help="codes des institutions engagées, séparés par « | »"),),
+        notes="Une ligne par coopération, rapprochement, passerelle ou partenariat signé (la date de signature pour "
+              "un partenariat).",
+    ),
+    Dataset(
+        name="data_initiative", table="data_initiative", label="Démarches sur les données de pilotage",
+        key=("territory_code", "start_date", "title"), period="start_date", scope=("territory_code",),
+        sent_by="le groupe de travail « indicateurs » du CPR", territory_levels=("region",), form=True,
+        headers={"start_date": "Date d'engagement", "title": "Intitulé de la démarche"},
+        notes="Une ligne par démarche de convergence, de fiabilisation ou de partage des données, ou de construction "
+              "d'un nouvel indicateur, avec ce qu'elle a permis de faire remonter.",
+    ),
+    Dataset(
+        name="indicator_availability", table="indicator_availability",
+        label="Nouveaux indicateurs disponibles pour le pilotage",
+        key=("indicator_id",), period="first_year", scope=("territory_code",),
+        sent_by="le groupe de travail « indicateurs » du CPR", territory_levels=("region",),
+        headers={"note": "Précisions"},
+        notes="Une ligne par indicateur du référentiel (Q6.C1.I4…) qui n'était pas disponible ou sécurisé au lancement "
+              "de la démarche : l'année est la première où il l'est devenu. Un fichier remplace, pour chaque année "
+              "qu'il contient, les indicateurs déjà reçus de cette année ; changer l'année d'un indicateur se fait dans "
+              "un fichier qui contient aussi son ancienne année.",
+    ),
+    Dataset(
         name="diagnostic", table="diagnostic", label="Diagnostics territoriaux",
         key=("territory_code", "kind", "start_date"), period="start_date", scope=("territory_code",),
         sent_by="l'animation territoriale de chaque CME", territory_levels=("cme",), form=True,
         headers={"territory_code": "CME", "kind": "Type de diagnostic"},
+        lists=(ListColumn("actors", "Acteurs interrogés", "diagnostic_actor", "diagnostic_id", "actor_type",
+                          "interviewed",
+                          help="paires type d'acteur=nombre d'acteurs interrogés, séparées par « | »"),),
         not_before=(("end_date", "start_date"),),
     ),
     Dataset(
@@ -468,6 +604,9 @@ DATASET_LIST: list[Dataset] = [
         key=("territory_code", "identified_date", "label"), period="identified_date", scope=("territory_code",),
         sent_by="l'animation territoriale de chaque CME", territory_levels=("cme",), form=True,
         headers={"territory_code": "CME"}, exclude=("diagnostic_id",),
+        notes="Les actions des plans nomment les freins qu'elles traitent par leur libellé (« Freins traités ») : donnez "
+              "à chaque frein d'une CME un libellé distinct ; un frein retiré ou renommé par un fichier n'est plus "
+              "relié aux actions qui le nommaient (réimportez alors les actions).",
     ),
     Dataset(
         name="plan_action", table="plan_action", label="Actions des plans territoriaux",
@@ -476,13 +615,35 @@ DATASET_LIST: list[Dataset] = [
         headers={"territory_code": "CME", "plan_title": "Plan d'actions"},
         lookup=Lookup("plan_id", "action_plan", (("territory_code", "territory_code"), ("plan_title", "title")),
                       "plan d'actions"),
+        lists=(ListColumn("freins", "Freins traités", "action_frein", "action_id", "frein_id", ref=("frein", "label"),
+                          help="libellés des freins identifiés de la même CME auxquels l'action répond (tels "
+                               "qu'enregistrés dans « Freins identifiés »), séparés par « | »"),),
         not_before=(("planned_end", "planned_start"), ("actual_end", "actual_start")),
+        notes="Les freins traités doivent déjà être enregistrés pour la CME (importez d'abord les freins).",
+    ),
+    Dataset(
+        name="local_result", table="local_result", label="Résultats positifs enregistrés localement",
+        key=("territory_code", "result_date", "title"), period="result_date", scope=("territory_code",),
+        sent_by="l'animation territoriale de chaque CME", territory_levels=("cme",), form=True,
+        headers={"territory_code": "CME"}, exclude=("action_id",),
+        notes="Une ligne par résultat : nouvelle collaboration entre acteurs, nouvelle pratique ou outil proposé.",
+    ),
+    Dataset(
+        name="followup_mechanism", table="followup_mechanism", declarable=False,
+        label="Diagnostic en continu et suivi du plan d'actions",
+        key=("territory_code", "year"), period="year", scope=("territory_code",),
+        sent_by="l'animation territoriale de chaque CME (bilan annuel)", territory_levels=("cme",),
+        headers={"territory_code": "CME"},
+        notes="Une ligne par CME et par année : un diagnostic en continu existe-t-il, le plan d'actions a-t-il un "
+              "système de suivi (oui / non), et leurs modalités.",
     ),
     Dataset(
         name="at_tool", table="at_tool", label="Outils de l'animation territoriale",
         key=("territory_code", "created_date", "title"), period="created_date", scope=("territory_code",),
         sent_by="l'animation territoriale de chaque CME", territory_levels=("cme",), form=True,
         headers={"territory_code": "CME"},
+        lists=(ListColumn("recipients", "Destinataires", "at_tool_recipient", "tool_id", "actor_type", "recipients",
+                          help="paires type d'acteur=nombre de professionnels destinataires, séparées par « | »"),),
     ),
     Dataset(
         name="at_need", table="at_need", label="Besoins repérés par l'animation territoriale",
@@ -492,6 +653,23 @@ DATASET_LIST: list[Dataset] = [
         lists=(ListColumn("institutions", "Institutions concernées", "at_need_institution", "need_id",
                           "institution_code", help="codes des institutions, séparés par « | »"),),
         not_before=(("answered_date", "identified_date"),),
+    ),
+    Dataset(
+        name="at_initiative", table="at_initiative", label="Démarches et solutions appuyées par l'animation territoriale",
+        key=("territory_code", "initiative_date", "title"), period="initiative_date", scope=("territory_code",),
+        sent_by="l'animation territoriale de chaque CME", territory_levels=("cme",), form=True,
+        headers={"territory_code": "CME"},
+        notes="Une ligne par solution mise en œuvre, collaboration prolongée après une CTME, prise de relais, démarche "
+              "de connaissance mutuelle ou de collaboration inter-structures engagée avec l'appui de l'AT.",
+    ),
+    Dataset(
+        name="at_request", table="at_request", label="Sollicitations des animations territoriales",
+        key=("territory_code", "request_date", "requester_type", "request_type"), keyless=True,
+        period="request_date", scope=("territory_code",),
+        sent_by="l'animation territoriale de chaque CME (registre des sollicitations)", territory_levels=("cme",),
+        form=True, headers={"territory_code": "CME"},
+        notes="Une ligne par sollicitation de l'animation territoriale par un acteur, sans nom ni référence : deux "
+              "sollicitations de même type le même jour font deux lignes identiques.",
     ),
     Dataset(
         name="data_declaration", table="data_declaration", label="Déclarations « rien cette année »",
@@ -509,12 +687,16 @@ DATASET_LIST: list[Dataset] = [
 DATASETS: dict[str, Dataset] = {d.name: d for d in DATASET_LIST}
 
 
-def _register_declarable_vocabulary() -> None:
+def _register_vocabularies() -> None:
     """The codes a declaration may name: the declarable datasets (a vocabulary like the others, so
-    that the importer, the forms and the labels agree)."""
+    that the importer, the forms and the labels agree); and a label for every dataset a delivery may
+    record (``data_delivery.dataset``), those of vocabulary.DATASET kept."""
     from .vocabulary import VOCABULARIES
 
     VOCABULARIES["declarable_dataset"] = {d.name: d.label for d in DATASET_LIST if d.declarable}
+    for d in DATASET_LIST:
+        if d.name != "data_declaration":
+            VOCABULARIES["dataset"].setdefault(d.name, d.label)
 
 
-_register_declarable_vocabulary()
+_register_vocabularies()

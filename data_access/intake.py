@@ -75,6 +75,11 @@ class Context:
     indicator_ids: frozenset[str] | None = None
     share_indicators: frozenset[str] = frozenset()
     allowed_territories: frozenset[str] | None = None   # None: every territory
+    # every indicator id of the référentiel (an indicator made available…); None: not checked
+    all_indicator_ids: frozenset[str] | None = None
+    # rows a list cell may name (ListColumn.ref): (table, column) → territory → normalised name →
+    # [(id, name as stored)]
+    named_rows: dict[tuple[str, str], dict[str, dict[str, list[tuple[int, str]]]]] = field(default_factory=dict)
 
     @property
     def first_day(self) -> dt.date:
@@ -86,7 +91,7 @@ class Context:
 
 
 def load_context(conn: Connection, *, indicator_ids=None, share_indicators=(), allowed_territories=None,
-                 today: dt.date | None = None) -> Context:
+                 today: dt.date | None = None, all_indicator_ids=None) -> Context:
     t = SQLModel.metadata.tables
     territories = {c: lvl for c, lvl in conn.execute(select(t["territory"].c.code, t["territory"].c.level))}
     names: dict[str, list[str]] = defaultdict(list)
@@ -108,11 +113,20 @@ def load_context(conn: Connection, *, indicator_ids=None, share_indicators=(), a
                 tuple(_norm_key(v) for v in row[2:]): (row[0], row[1] if terr is not None else None)
                 for row in conn.execute(stmt)
             }
+    named_rows: dict[tuple[str, str], dict[str, dict[str, list[tuple[int, str]]]]] = {}
+    for ds in DATASETS.values():
+        for lc in ds.lists:
+            if lc.ref and lc.ref not in named_rows:
+                nt = t[lc.ref[0]]
+                by_territory: dict[str, dict[str, list[tuple[int, str]]]] = defaultdict(lambda: defaultdict(list))
+                for rid, terr, name in conn.execute(select(nt.c.id, nt.c.territory_code, nt.c[lc.ref[1]])):
+                    by_territory[terr][normalise_header(name)].append((rid, name))
+                named_rows[lc.ref] = {k: dict(v) for k, v in by_territory.items()}
     years = sorted(y for (y,) in conn.execute(select(t["reporting_year"].c.year)))
     return Context(territories, dict(names), institutions, refs, ref_territories, parents, years or [2015, 2020],
                    today or dt.date.today(), frozenset(indicator_ids) if indicator_ids is not None else None,
                    frozenset(share_indicators), frozenset(allowed_territories) if allowed_territories is not None
-                   else None)
+                   else None, frozenset(all_indicator_ids) if all_indicator_ids is not None else None, named_rows)
 
 
 def _norm_key(v):
@@ -341,6 +355,17 @@ class Parser:
 
     def _list(self, f: FieldSpec, text: str):
         lc = f.list_spec
+        if lc.ref:
+            # names of rows (resolved against the row's territory in _check_row): "|" only, a name
+            # may hold a comma
+            names = [p.strip() for p in text.split("|") if p.strip()]
+            for p in names:
+                if f.max_length and len(p) > f.max_length:
+                    raise _CellError(f"des libellés d'au plus {f.max_length} caractères séparés par « | » ; "
+                                     f"« {p[:40]}… » en a {len(p)}")
+            if len({normalise_header(p) for p in names}) != len(names):
+                raise _CellError("des libellés sans répétition")
+            return tuple(names)
         child = SQLModel.metadata.tables[lc.table]
         code_col = child.c[lc.code]
         parts = [p.strip() for p in re.split(r"[|,]", text) if p.strip()]
@@ -489,7 +514,8 @@ def validate(ds: Dataset, raw: RawTable, ctx: Context, *, checksum: str = "") ->
     parser = Parser(ds, ctx)
     width = len(raw.headers)
     rows, lines = [], []
-    absent_defaults = {f.name: f.default for f in ds.fields if f.name not in present}
+    # a list column absent from the file leaves the stored lists alone (no key in the record)
+    absent_defaults = {f.name: f.default for f in ds.fields if f.name not in present and f.kind != "list"}
     key_lines: dict[tuple, int] = {}
     for row, line in zip(raw.rows, raw.lines):
         before = len(problems)
@@ -514,7 +540,7 @@ def validate(ds: Dataset, raw: RawTable, ctx: Context, *, checksum: str = "") ->
             _check_row(ds, ctx, rec, fname, line, raw, columns, problems)
         if len(problems) == before:
             key = tuple(rec.get(k) for k in ds.key)
-            if key in key_lines:
+            if key in key_lines and not ds.keyless:
                 shown = ", ".join(f"{ds.field(k).header} = {_show(rec.get(k))}" for k in ds.key)
                 problems.append(Problem(fname, f"ligne en double : même clé ({shown}) que la ligne {key_lines[key]}",
                                         line))
@@ -570,11 +596,20 @@ def _check_row(ds: Dataset, ctx: Context, rec: dict, fname: str, line: int, raw:
                                            f"{head(earlier)} ({_fr_date(b)})", line))
     terr = rec.get("territory_code")
     for f in ds.fields:
+        if f.name in ds.refs_one_in_territory:
+            continue
         owner = ctx.ref_territories.get(f.ref_table or "", {}).get(rec.get(f.name)) if f.kind == "ref" else None
         if terr and owner and owner != terr:
             problems.append(Problem(fname, f"{rec[f.name]} relève du territoire {owner}, pas de {terr} "
                                            f"(choisissez une {f.header.lower()} de ce territoire ou changez le "
                                            "territoire)", line, head(f.name)))
+    if terr and ds.refs_one_in_territory:
+        owners = {name: ctx.ref_territories.get(ds.field(name).ref_table or "", {}).get(rec.get(name))
+                  for name in ds.refs_one_in_territory}
+        if all(owners.values()) and terr not in owners.values():
+            shown = " ni ".join(f"« {head(n)} » ({rec.get(n)}, territoire {o})" for n, o in owners.items())
+            problems.append(Problem(fname, f"ni {shown} ne relève du territoire {terr} : l'une d'elles doit en "
+                                           "relever (ou changez le territoire)", line, head("territory_code")))
     if ds.name == "indicator_value":
         ind = rec.get("indicator_id")
         if ctx.indicator_ids is not None and ind not in ctx.indicator_ids:
@@ -587,6 +622,10 @@ def _check_row(ds: Dataset, ctx: Context, rec: dict, fname: str, line: int, raw:
             if rec.get(col) is not None and rec[col] < 0:
                 problems.append(Problem(fname, "un nombre positif ou nul", line, head(col),
                                         _show(rec[col]).replace(".", ",")))
+    elif rec.get("indicator_id") is not None and ctx.all_indicator_ids is not None \
+            and rec["indicator_id"] not in ctx.all_indicator_ids:
+        problems.append(Problem(fname, "un identifiant d'indicateur du référentiel (Q1.C4.I3, Q6.C1.I4…)", line,
+                                head("indicator_id"), str(rec["indicator_id"])))
     if ctx.allowed_territories is not None:
         # Rights first: a row of a territory the sender may not write gets that one problem, and no
         # check that would tell what the store holds there (a parent row, a key used elsewhere).
@@ -600,18 +639,49 @@ def _check_row(ds: Dataset, ctx: Context, rec: dict, fname: str, line: int, raw:
         hit = ctx.parents.get(ds.lookup.table, {}).get(key)
         if hit is None:
             shown = ", ".join(f"{head(name)} = {_show(rec.get(name))}" for name, _ in ds.lookup.by)
-            problems.append(Problem(fname, f"{ds.lookup.label} inconnue dans la base ({shown}) ; "
-                                           f"enregistrez-la d'abord", line))
+            problems.append(Problem(fname, f"{ds.lookup.label} introuvable dans la base ({shown}) : à enregistrer "
+                                           "d'abord", line))
             return
         rec[ds.lookup.fk] = hit[0]
         rec["_territory"] = hit[1]
         if "territory_code" in rec and hit[1] and rec["territory_code"] != hit[1]:
-            problems.append(Problem(fname, f"le {ds.lookup.label} est celui du territoire {hit[1]}, pas de "
+            problems.append(Problem(fname, f"{ds.lookup.label} du territoire {hit[1]}, pas de "
                                            f"{rec['territory_code']}", line, head("territory_code")))
     if ctx.allowed_territories is not None:
         terr = row_territory(ds, ctx, rec)
         if terr is None or terr not in ctx.allowed_territories:
             problems.append(_rights_problem(fname, line, terr, ctx))
+            return
+    _resolve_named_rows(ds, ctx, rec, fname, line, head, problems)
+
+
+def _resolve_named_rows(ds: Dataset, ctx: Context, rec: dict, fname: str, line: int, head,
+                        problems: list[Problem]) -> None:
+    """The rows a ``ListColumn.ref`` cell names, looked up in the row's own territory (never another's,
+    so a refusal tells nothing of a territory the sender may not write): each name as stored and its id
+    (``rec["_named_ids"]``), or a problem for a name unknown there or shared by two rows."""
+    for lc in ds.lists:
+        if not lc.ref or lc.name not in rec:
+            continue
+        terr = row_territory(ds, ctx, rec)
+        known = ctx.named_rows.get(lc.ref, {}).get(terr, {})
+        what = next((d.label for d in DATASETS.values() if d.table == lc.ref[0]), lc.ref[0])
+        names, ids = [], {}
+        for name in rec.get(lc.name) or ():
+            hits = known.get(normalise_header(name), [])
+            if len(hits) == 1:
+                names.append(hits[0][1])
+                ids[hits[0][1]] = hits[0][0]
+            elif not hits:
+                problems.append(Problem(fname, f"le libellé d'une ligne de « {what} » déjà enregistrée pour {terr} "
+                                               "(enregistrez-la d'abord, ou corrigez le libellé)", line,
+                                        head(lc.name), name))
+            else:
+                problems.append(Problem(fname, f"un libellé qui ne désigne qu'une ligne de « {what} » de {terr} : "
+                                               f"{len(hits)} lignes portent celui-ci (distinguez leurs libellés)",
+                                        line, head(lc.name), name))
+        rec[lc.name] = tuple(sorted(names))
+        rec.setdefault("_named_ids", {})[lc.name] = ids
 
 
 def _rights_problem(fname: str, line: int | None, terr: str | None, ctx: Context) -> Problem:
@@ -830,24 +900,29 @@ def preview(conn: Connection, validated: Validated) -> Preview:
     for s in stored:
         for lc in ds.lists:
             s[lc.name] = children.get(lc.name, {}).get(s["id"], ())
-    by_key = {tuple(_norm_key(s.get(k)) for k in ds.key): s for s in stored}
-    compare = [c for c in _table_columns(ds) if ds.lookup is None or c != ds.lookup.fk] + [lc.name for lc in ds.lists]
+    # stored rows by natural key: one each, except for a keyless dataset (identical rows matched one for one)
+    by_key: dict[tuple, list[dict]] = defaultdict(list)
+    for s in stored:
+        by_key[tuple(_norm_key(s.get(k)) for k in ds.key)].append(s)
+    list_names = {lc.name for lc in ds.lists}
+    compare = [c for c in _table_columns(ds) if ds.lookup is None or c != ds.lookup.fk] + sorted(list_names)
     added, updated = [], []
     unchanged = 0
     blank = {"ajoutées": 0, "modifiées": 0, "supprimées": 0, "inchangées": 0}
     counts: dict[int, dict[str, int]] = defaultdict(lambda: dict(blank))
     per_territory: dict[str, dict[str, int]] = defaultdict(lambda: dict(blank))
-    seen = set()
     for r in rows:
         key = tuple(r.get(k) for k in ds.key)
-        old = by_key.get(key)
+        waiting = by_key.get(key)
+        old = waiting.pop(0) if waiting else None
         y, terr = _year_of(ds, r), _row_territory_of_record(ds, r, old)
         if old is None:
             what = "ajoutées"
             added.append(r)
         else:
-            seen.add(key)
-            if all(_same(r.get(c), _norm_key(old.get(c))) for c in compare if c in r or c in old):
+            # a list the file does not carry is left as stored: not compared
+            if all(_same(r.get(c), _norm_key(old.get(c))) for c in compare
+                   if (c in r or c in old) and (c in r or c not in list_names)):
                 what = "inchangées"
                 unchanged += 1
             else:
@@ -855,7 +930,7 @@ def preview(conn: Connection, validated: Validated) -> Preview:
                 updated.append((old.get("id"), r, old))
         counts[y][what] += 1
         per_territory[terr or "—"][what] += 1
-    removed = [s for k, s in by_key.items() if k not in seen] if ds.replaces else []
+    removed = [s for left in by_key.values() for s in left] if ds.replaces else []
     for s in removed:
         counts[_year_of(ds, s)]["supprimées"] += 1
         per_territory[stored_territory(ds, s) or "—"]["supprimées"] += 1
@@ -958,14 +1033,18 @@ def _row_values(ds: Dataset, rec: dict) -> dict:
 def _write_children(conn: Connection, ds: Dataset, pairs: list[tuple[int, dict]]) -> None:
     for lc in ds.lists:
         child = SQLModel.metadata.tables[lc.table]
-        ids = [pid for pid, _ in pairs]
+        todo = [(pid, rec) for pid, rec in pairs if lc.name in rec]   # a list not carried is left alone
+        ids = [pid for pid, _ in todo]
         for i in range(0, len(ids), 500):
             conn.execute(delete(child).where(child.c[lc.fk].in_(ids[i:i + 500])))
         values = []
-        for pid, rec in pairs:
+        for pid, rec in todo:
+            named = rec.get("_named_ids", {}).get(lc.name, {})
             for item in rec.get(lc.name) or ():
                 if lc.value:
                     values.append({lc.fk: pid, lc.code: item[0], lc.value: item[1]})
+                elif lc.ref:
+                    values.append({lc.fk: pid, lc.code: named[item]})
                 else:
                     values.append({lc.fk: pid, lc.code: item})
         if values:

@@ -43,6 +43,8 @@ def _validate(conn: Connection, ds: Dataset, rows: list[dict], user: User):
 
 
 def _key_clash(conn: Connection, ds: Dataset, rec: dict, record_id: int | None) -> str | None:
+    if ds.keyless:   # identical rows are allowed (two requests of the same kind the same day)
+        return None
     tbl = ds.tbl
     cond = [tbl.c[k] == rec[k] for k in ds.key if k in tbl.c]
     if ds.lookup:

@@ -3,8 +3,7 @@
 Each test makes a store with ``init`` (reference data only, not the sample), imports small hand-made
 partner files through the validating importer (``imports.check`` / ``imports.confirm``), computes the
 expected values by hand from those rows, and reads the indicator back with
-:func:`dashboard.indicators.compute`. Tables no partner file feeds (communication plans) are written
-with a plain INSERT, said where it happens.
+:func:`dashboard.indicators.compute`.
 """
 
 from __future__ import annotations
@@ -86,23 +85,18 @@ CME42;Plan Loire;cooperation;Relais Cap emploi;05/05/2017;05/12/2017;en_cours;ou
 
 
 def test_q5_c1_i1_reads_relays_regional_over_each_plans_span_without_the_regional_plan(store):
-    # no partner file feeds communication plans (the CPR secretariat enters them): plain INSERT
-    plans = [  # scope, territory, first year, last year, relays the regional plan
-        ("regional", "R82", 2016, 2020, False),
-        ("local", "CME38", 2016, 2020, True),
-        ("local", "CME42", 2018, 2019, False),
-        ("local", "CME69", 2017, 2020, True),
-    ]
-    import datetime as dt
-    with store.begin() as conn:
-        for pid, (scope, terr, first, last, relays) in enumerate(plans, start=1):
-            conn.execute(insert(table("communication_plan")).values(
-                id=pid, scope=scope, territory_code=terr, title=f"Plan {terr}", adopted_date=dt.date(first, 3, 1),
-                period_start=first, period_end=last, relays_regional=relays))
-        # one calendar item of the Loire plan in 2016 (items no longer make a plan exist)
-        conn.execute(insert(table("communication_plan_item")).values(
-            id=1, plan_id=3, territory_code="CME42", title="Lettre", channel="courriel",
-            planned_start=dt.date(2016, 5, 1), planned_end=dt.date(2016, 6, 1), done=True))
+    # the CPR's communication group and the AT send their plans (communication_plan), then the calendar
+    # items (communication_plan_item, each naming its plan by territory and title)
+    load(store, "communication_plan", """
+Portée du plan;Territoire;Intitulé du plan de communication;Date d'adoption;Première année;Dernière année;Relaie le plan régional
+regional;R82;Plan R82;01/03/2016;2016;2020;non
+local;CME38;Plan CME38;01/03/2016;2016;2020;oui
+local;CME42;Plan CME42;01/03/2018;2018;2019;non
+local;CME69;Plan CME69;01/03/2017;2017;2020;oui""")
+    # one calendar item of the Loire plan in 2016 (items no longer make a plan exist)
+    load(store, "communication_plan_item", """
+Territoire;Plan de communication;Intitulé de l'étape;Canal;Début prévu;Fin prévue;Réalisée
+CME42;Plan CME42;Lettre;courriel;01/05/2016;01/06/2016;oui""")
     res = result(store, "Q5.C1.I1", 2016, 2020)
     # local plans in force: 2016 {38✓} · 2017 {38✓, 69✓} · 2018 {38✓, 42✗, 69✓} · 2019 same · 2020 {38✓, 69✓}
     close(values(res), {2016: 1.0, 2017: 1.0, 2018: 2 / 3, 2019: 2 / 3, 2020: 1.0})

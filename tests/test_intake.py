@@ -308,11 +308,11 @@ GOOD_CASES = [
 ]
 
 CTME_ROWS = [
-    {"territory_code": "CME38", "session_date": dt.date(2019, 3, 14), "cases_examined": 4,
+    {"territory_code": "CME38", "session_date": dt.date(2019, 3, 14), "cases_examined": 4, "session_format": "ctme",
      "participants": ("AT-CME38", "CARSAT", "SAMETH38")},
-    {"territory_code": "CME38", "session_date": dt.date(2019, 6, 11), "cases_examined": 6,
+    {"territory_code": "CME38", "session_date": dt.date(2019, 6, 11), "cases_examined": 6, "session_format": "ctme",
      "participants": ("AGEFIPH", "CAPEMPLOI38")},
-    {"territory_code": "CME38", "session_date": dt.date(2019, 10, 8), "cases_examined": 5,
+    {"territory_code": "CME38", "session_date": dt.date(2019, 10, 8), "cases_examined": 5, "session_format": "ctme",
      "participants": ("CARSAT", "MDPH38", "SST38")},
 ]
 INDICATOR_ROWS = [
@@ -458,7 +458,7 @@ def test_a_file_replaces_its_cme_and_year_only(store):
     edited = [dict(r) for r in before]
     edited[0]["cases_examined"] += 10                                   # one value changed
     dropped = edited.pop()                                              # one row dropped
-    new = {"territory_code": "CME38", "session_date": dt.date(2018, 12, 21), "cases_examined": 3,
+    new = {"territory_code": "CME38", "session_date": dt.date(2018, 12, 21), "cases_examined": 3, "session_format": "ctme",
            "participants": ("CARSAT", "SAMETH38")}                      # one row added
     assert new["session_date"] not in {r["session_date"] for r in before}
     edited.append(new)

@@ -47,7 +47,7 @@ RIGHTS = ROOT / "tests" / "data" / "intake" / "rights"
 GOOD = ROOT / "tests" / "data" / "intake" / "good"
 PASSWORDS = {"admin": "admin-demo-2026", "animateur38": "animateur-demo-38", "animateur69": "animateur-demo-69",
              "lecteur": "lecteur-demo-2026"}
-SESSION = {"territory_code": "CME38", "session_date": dt.date(2019, 6, 3), "cases_examined": 4,
+SESSION = {"territory_code": "CME38", "session_date": dt.date(2019, 6, 3), "cases_examined": 4, "session_format": "ctme",
            "participants": ("CARSAT", "SAMETH38")}
 
 
