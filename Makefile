@@ -32,10 +32,12 @@ run: $(STAMP) $(STORE)
 # The whole suite on SQLite, then again against a real PostgreSQL server that
 # the test fixture starts from the Debian binaries (skipped off CI when absent).
 test: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 	MAINTIEN_TEST_BACKEND=postgresql $(BIN)/python -m pytest -m "not e2e"
 
 test-sqlite: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 test-postgres: $(STAMP)

@@ -2,8 +2,8 @@
 
 Declares the navigation (home, one page per evaluative question, comparisons, bilans,
 data pages), the global filters bound to the URL and the account box. With
-``MAINTIEN_PUBLIC_READ=false`` only the sign-in page shows until a user signs in. Every page view starts with the "données fictives"
-banner (dashboard.ui.sample_banner).
+``MAINTIEN_PUBLIC_READ=false`` only the sign-in page shows until a user signs in. Every page view
+starts with the "données fictives" banner (dashboard.ui.sample_banner).
 """
 
 import streamlit as st

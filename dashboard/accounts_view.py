@@ -12,7 +12,6 @@ from data_access import users
 from . import auth, ui
 from .filters import territory_label
 
-
 PASSWORD_HELP = (f"Au moins {users.MIN_PASSWORD} caractères, pas seulement des espaces, ni l'identifiant, ni un mot "
                  "de passe courant (motdepasse, azertyuiop…) : une phrase de plusieurs mots convient bien.")
 
@@ -103,8 +102,8 @@ def render() -> None:
             with st.form("account_edit"):
                 role = st.selectbox("Rôle", roles, index=roles.index(target.role) if target else 0,
                                     format_func=lambda r: users.USER_ROLE[r])
-                terr = st.multiselect("Territoires", codes, placeholder="Choisir un ou plusieurs territoires", default=sorted(t for t in (target.territories if target
-                                                                                      else ()) if t in codes),
+                terr = st.multiselect("Territoires", codes, placeholder="Choisir un ou plusieurs territoires",
+                                      default=sorted(t for t in (target.territories if target else ()) if t in codes),
                                       format_func=lambda x, labels=labels: labels[x])
                 password = st.text_input("Nouveau mot de passe (laisser vide pour ne pas changer)", type="password",
                                          help=PASSWORD_HELP)

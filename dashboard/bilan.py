@@ -20,20 +20,18 @@ from sqlalchemy.engine import Engine
 
 from data_access import comments as comment_store
 from data_access import indicator_data as sqlagg
-from data_access import queries
-from data_access import transmission
+from data_access import queries, transmission
 from data_access.transmission import STATUS_LABELS
 
-from .figures import (ACCENT, FONT_FAMILY, GRID_COLOR, MUTED_COLOR, NNBSP, REGION_COLOR, TEXT_COLOR,
-                      VERDICT_COLORS)
+from .figures import ACCENT, FONT_FAMILY, GRID_COLOR, MUTED_COLOR, NNBSP, REGION_COLOR, TEXT_COLOR, VERDICT_COLORS
 from .filters import REGION, Filters, territory_scope
 from .formatting import fmt_number, fmt_percent
 from .indicators import Reference, compute
 from .referentiel import Indicator, Question, Referentiel
 from .results import VERDICT_LABELS, IndicatorResult
 from .rollup import RollUp, roll_up
-from .territorial import COUNT_KINDS, format_metric
 from .tables import cohort_note
+from .territorial import COUNT_KINDS, format_metric
 
 SHARE_KINDS = ("share", "survey", "existence")
 SPARK_COLS = 3

@@ -37,8 +37,8 @@ from data_access.settings import get_settings
 from .bilan import Bilan, bilan_table, section_figure
 from .formatting import fmt_date
 from .results import VERDICT_LABELS, VERDICT_RANK
-from .verdict import MIN_VOLUME
 from .tables import data_table
+from .verdict import MIN_VOLUME
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FORMATS = ("html", "pdf", "xlsx")
@@ -171,7 +171,8 @@ class PdfRenderer:
                                                      args=CHROMIUM_ARGS)
         except Exception as exc:  # noqa: BLE001 - any launch failure becomes a French message
             self.__exit__(None, None, None)
-            raise PdfUnavailable(f"Export PDF indisponible : Chromium n'a pas pu démarrer ({exc.__class__.__name__}).") \
+            raise PdfUnavailable("Export PDF indisponible : Chromium n'a pas pu démarrer "
+                                 f"({exc.__class__.__name__}).") \
                 from exc
         return self
 
@@ -225,7 +226,8 @@ class PdfRenderer:
         try:
             page.set_content(html, wait_until="load")
             return page.pdf(
-                format="A4", print_background=True, outline=True, tagged=True, prefer_css_page_size=True, display_header_footer=True,
+                format="A4", print_background=True, outline=True, tagged=True, prefer_css_page_size=True,
+                display_header_footer=True,
                 header_template="<span></span>",
                 footer_template=(
                     "<div style=\"font-size:8px;width:100%;padding:0 12mm;color:#595959;"

@@ -13,12 +13,11 @@ from data_access.settings import get_settings
 
 from . import ui
 from .bilan import Bilan, BilanError, attach_comments, build_bilan, cme_territories
-from .bilan_export import (PdfRenderer, PdfUnavailable, pdf_available, render_html, section_figures, to_pdf,
-                           to_xlsx)
+from .bilan_export import PdfRenderer, PdfUnavailable, pdf_available, render_html, section_figures, to_pdf, to_xlsx
 from .comments_ui import comment_card, comment_dialog
 from .figures import plotly_config
-from .formatting import fmt_date
 from .filters import Filters
+from .formatting import fmt_date
 from .question_view import VERDICT_STYLE, reference
 from .referentiel import load_referentiel
 from .results import VERDICT_LABELS

@@ -140,12 +140,10 @@ def _engine(args, *, auto_sample: bool = False):
 
 
 def cmd_init(args) -> int:
-    from data_access.db import store_is_empty
+    from data_access.db import store_is_empty, write_transaction
+    from data_access.reference import REFERENCE_TABLES, reference_version, sync_reference
 
     from .sample import load_sample
-
-    from data_access.db import write_transaction
-    from data_access.reference import REFERENCE_TABLES, reference_version, sync_reference
 
     engine = _engine(args)
     with write_transaction(engine) as conn:
@@ -167,7 +165,6 @@ def cmd_init(args) -> int:
             return EXIT_DATA
         _empty_store(engine)
     from .formatting import fmt_number
-
     from .warm import warm_aggregates
 
     counts = load_sample(engine, scale=args.scale)

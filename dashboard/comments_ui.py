@@ -24,6 +24,7 @@ from .bilan import comment_targets
 from .formatting import fmt_date
 from .referentiel import load_referentiel
 
+
 def valid_targets() -> list[str]:
     return comment_targets(load_referentiel())
 

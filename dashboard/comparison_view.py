@@ -14,16 +14,25 @@ import streamlit as st
 from data_access.settings import get_settings
 
 from . import ui
-from .filters import Filters
 from .figures import comparison_figure, plotly_config
+from .filters import Filters
 from .formatting import fmt_number
 from .geo import GEO_CREDIT, TOPOJSON_URL, features_for, region_features
 from .indicators import compute
 from .maps import rank_over_time, region_map, small_multiples, territory_map
 from .question_view import reference
 from .referentiel import load_referentiel
-from .territorial import (LEVEL_LABELS, RATE_LABEL, format_metric, mappable_indicators, rank_label, ranking,
-                          ranking_caption, region_ranks, territorial_results)
+from .territorial import (
+    LEVEL_LABELS,
+    RATE_LABEL,
+    format_metric,
+    mappable_indicators,
+    rank_label,
+    ranking,
+    ranking_caption,
+    region_ranks,
+    territorial_results,
+)
 
 PENDING_KEY = "_open_territory"
 

@@ -163,7 +163,8 @@ def newly_available_figure(frame: pd.DataFrame):
 
     fig = go.Figure(go.Bar(x=[str(y) for y in frame["year"]], y=frame["indicators"], text=frame["indicators"],
                            textposition="outside", marker_color="#1f77b4",
-                           hovertemplate="%{x} : %{y} indicateur(s) calculable(s) pour la première fois<extra></extra>"))
+                           hovertemplate="%{x} : %{y} indicateur(s) calculable(s) pour la première fois"
+                                         "<extra></extra>"))
     fig.update_layout(height=280, margin=dict(l=10, r=10, t=30, b=10), yaxis_title="Indicateurs",
                       xaxis=dict(type="category"), separators=", ")
     return fig

@@ -50,7 +50,8 @@ def allowed(ds: Dataset, f: FieldSpec) -> str:
         return "code d'une institution de la base (`CARSAT`, `AGEFIPH`, `SAMETH38`…)"
     if f.kind == "ref":
         return {"instance": "code d'instance (`CPR`, `CME38`, `GT-INDICATEURS`…)",
-                "survey_question": "code de question d'enquête (table `survey_question`)"}.get(f.ref_table or "", "code")
+                "survey_question": "code de question d'enquête (table `survey_question`)",
+                }.get(f.ref_table or "", "code")
     if f.kind == "list":
         lc = f.list_spec
         if lc.ref:
@@ -130,9 +131,9 @@ def scope_sentence(ds: Dataset) -> str:
     """What a file of this dataset replaces, in French, with a worked example (the declaration says it)."""
     period = ds.field(ds.period).header
     if not ds.replaces:
-        return (f"rien : un fichier ajoute les lignes nouvelles et met à jour celles dont la clé existe déjà ; il ne "
-                f"supprime jamais une ligne absente du fichier (les autres données s'y rattachent). Pour retirer "
-                f"une ligne, supprimez-la dans la page **Saisie**.")
+        return ("rien : un fichier ajoute les lignes nouvelles et met à jour celles dont la clé existe déjà ; il ne "
+                "supprime jamais une ligne absente du fichier (les autres données s'y rattachent). Pour retirer "
+                "une ligne, supprimez-la dans la page **Saisie**.")
     scope = " × ".join(f"« {ds.field(s).header} »" for s in ds.scope)
     example = ", ".join(f"« {ds.field(s).header} » = {_example_value(ds, s)}" for s in ds.scope)
     return (f"pour chaque combinaison année (de « {period} ») × {scope} présente dans le fichier, les lignes déjà "

@@ -446,7 +446,8 @@ def edit_form(ds: Dataset, user: User, frame: pd.DataFrame, choices: Choices, to
     if submitted:
         done = _try(lambda: records.save_record(ui.engine(), ds.name, values, user, record_id=record_id))
         if done is not None:
-            _after_write(f"{ds.label} : enregistrement modifié — {record_label(ds, {**values, 'id': record_id}, choices)}.")
+            label = record_label(ds, {**values, "id": record_id}, choices)
+            _after_write(f"{ds.label} : enregistrement modifié — {label}.")
     with st.container(border=True):
         st.markdown("**Supprimer cet enregistrement**")
         st.caption("La suppression est définitive (les listes qui en dépendent sont supprimées avec lui) ; "

@@ -29,7 +29,8 @@ def render_home(filters: Filters) -> None:
     data = ui.reference_data(ui.data_version())
     ui.sample_banner()
     st.title("Charte régionale pour le maintien dans l'emploi · Rhône-Alpes 2015-2020")
-    st.markdown(f"### Les six questions évaluatives du référentiel — {describe(filters, data['territories'], data['institutions'])}")
+    selection = describe(filters, data["territories"], data["institutions"])
+    st.markdown(f"### Les six questions évaluatives du référentiel — {selection}")
     st.markdown(TILE_CSS, unsafe_allow_html=True)
     overview = []
     with st.container(key="home-tiles"):

@@ -201,7 +201,8 @@ def run(database_url: str, sessions: int, duration: float) -> tuple[str, int]:
         "| steps | errors | p50 until drawn | p95 until drawn | max | server peak RSS | server CPU |",
         "| --- | --- | --- | --- | --- | --- | --- |",
         f"| {len(times)} | {len(errors)} | {q(0.5):.1f} s | {q(0.95):.1f} s | {q(1.0):.1f} s | {peak:,.0f} MB "
-        f"| {server_cpu:.0f} s of {elapsed * (os.cpu_count() or 1):.0f} s ({server_cpu / (elapsed * (os.cpu_count() or 1)):.0%}) |"
+        f"| {server_cpu:.0f} s of {elapsed * (os.cpu_count() or 1):.0f} s "
+        f"({server_cpu / (elapsed * (os.cpu_count() or 1)):.0%}) |"
         .replace(",", "\u202f"),
         "",
         "Server CPU: CPU time the Streamlit server used during the run, against the CPU time the machine "

@@ -15,8 +15,19 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .figures import (ACCENT, AXIS_COLOR, FONT_FAMILY, GRID_COLOR, MUTED_COLOR, NNBSP, REGION_COLOR, SMALL_FONT,
-                      TEXT_COLOR, VERDICT_COLORS, base_layout)
+from .figures import (
+    ACCENT,
+    AXIS_COLOR,
+    FONT_FAMILY,
+    GRID_COLOR,
+    MUTED_COLOR,
+    NNBSP,
+    REGION_COLOR,
+    SMALL_FONT,
+    TEXT_COLOR,
+    VERDICT_COLORS,
+    base_layout,
+)
 from .formatting import fmt_number
 from .territorial import COUNT_KINDS, TerritorialResult, format_metric
 

@@ -17,8 +17,8 @@ import streamlit as st
 from data_access.settings import get_settings
 
 from . import ui
-from .figures import build_figures, comparison_figure, plotly_config
 from .comments_ui import comment_dialog, comments_for, show_comments
+from .figures import build_figures, comparison_figure, plotly_config
 from .filters import Filters, territory_label
 from .formatting import fmt_date
 from .indicators import Reference, compute

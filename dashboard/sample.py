@@ -48,12 +48,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
-from data_access.models import tables_in_dependency_order
 from sqlmodel import SQLModel
 
 from data_access import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from data_access import vocabulary as V
 from data_access.derive import derive_frame
+from data_access.models import tables_in_dependency_order
 
 SAMPLE_SEED = 2015
 YEARS = range(2016, 2021)  # 2016..2020 inclusive
@@ -1342,7 +1342,7 @@ def _communication_actions(seed: int, scale: int):
     dev = rng.uniform(-0.6, 0.6, len(DEPT_CODES))  # uneven at first, more homogeneous over time
     ise_topic = list(V.COMMUNICATION_TOPIC).index("info_sante_emploi")
     dept, year_k, days, is_ise = [], [], [], []
-    for i, d in enumerate(DEPT_CODES):
+    for i, _dep in enumerate(DEPT_CODES):
         for k, y in enumerate(YEARS):
             # expected volume per département, proportional to population; rounded rather than
             # drawn so that the dispersion between territories reads clearly at scale 1
@@ -1632,7 +1632,7 @@ def _indicator_values(seed: int) -> pd.DataFrame:
     for i, d in enumerate(DEPT_CODES):
         for k, y in enumerate(YEARS):
             values = {}
-            for ind, (base, last, source) in INDICATOR_BASE.items():
+            for ind, (base, last, _source) in INDICATOR_BASE.items():
                 v = base * _DEPT_RATIO[i] * dept_factor[ind][i] * _interp(1.0, last, k) * rng.normal(1, 0.03)
                 values[ind] = max(1, int(round(v)))
             closed = values["Q6.C1.I1"]
@@ -1904,8 +1904,14 @@ def load_sample(engine, scale: int = 1, seed: int = SAMPLE_SEED) -> dict[str, in
     """
     from sqlalchemy import select
 
-    from data_access.db import bulk_insert, bump_data_version, reset_sequences, set_meta, store_is_empty, \
-        write_transaction
+    from data_access.db import (
+        bulk_insert,
+        bump_data_version,
+        reset_sequences,
+        set_meta,
+        store_is_empty,
+        write_transaction,
+    )
 
     if not store_is_empty(engine):
         raise RuntimeError("Le stockage contient déjà des données ou des comptes : les données fictives ne peuvent "

@@ -526,5 +526,6 @@ def _trend_head(
     return f"Pas de tendance nette {period}, {span} ({details})"
 
 
-__all__ = ["DIRECTIONS", "MIN_VOLUME", "ROLE_DOC", "TREND_P", "poisson_trend_p", "judged_values", "median_volume", "relative_slope",
+__all__ = ["DIRECTIONS", "MIN_VOLUME", "ROLE_DOC", "TREND_P", "poisson_trend_p", "judged_values", "median_volume",
+           "relative_slope",
            "theil_sen_slope", "verdict", "volumes_of"]

@@ -283,7 +283,8 @@ def _parents_first(tbl, frame: pd.DataFrame) -> pd.DataFrame:
 def _integrity_message(exc: IntegrityError, where: str) -> str:
     detail = str(exc.orig).splitlines()[0] if exc.orig is not None else str(exc)
     if "FOREIGN KEY" in detail.upper() or "foreign key" in detail:
-        return f"{where} : une référence pointe vers un élément absent de la base (territoire, institution…). Détail : {detail}"
+        return (f"{where} : une référence pointe vers un élément absent de la base (territoire, institution…). "
+                f"Détail : {detail}")
     if "UNIQUE" in detail.upper() or "duplicate key" in detail:
         return f"{where} : une ligne existe déjà avec la même clé. Détail : {detail}"
     return f"{where} : écriture refusée par la base. Détail : {detail}"
@@ -319,7 +320,8 @@ def import_bundle(engine: Engine, directory: str | Path) -> dict[str, int]:
             continue
         data = path.read_bytes()
         if entry.get("sha256") and hashlib.sha256(data).hexdigest() != entry["sha256"]:
-            problems.append(f"{path.name} : le contenu ne correspond pas à l'empreinte du manifeste (fichier modifié ou tronqué).")
+            problems.append(f"{path.name} : le contenu ne correspond pas à l'empreinte du manifeste "
+                            "(fichier modifié ou tronqué).")
         p = parse_table_csv(tbl.name, data, path.name)
         problems.extend(p.problems)
         if len(p.frame) != entry.get("rows", len(p.frame)):

@@ -16,7 +16,6 @@ from sqlmodel import SQLModel
 
 from .datasets import Dataset
 
-
 # Label of the parent's territory in ``stored_select`` (a row with no territory column of its own).
 PARENT_TERRITORY = "_territory"
 

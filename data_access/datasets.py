@@ -586,8 +586,8 @@ DATASET_LIST: list[Dataset] = [
         headers={"note": "Précisions"},
         notes="Une ligne par indicateur du référentiel (Q6.C1.I4…) qui n'était pas disponible ou sécurisé au lancement "
               "de la démarche : l'année est la première où il l'est devenu. Un fichier remplace, pour chaque année "
-              "qu'il contient, les indicateurs déjà reçus de cette année ; changer l'année d'un indicateur se fait dans "
-              "un fichier qui contient aussi son ancienne année.",
+              "qu'il contient, les indicateurs déjà reçus de cette année ; changer l'année d'un indicateur se fait "
+              "dans un fichier qui contient aussi son ancienne année.",
     ),
     Dataset(
         name="diagnostic", table="diagnostic", label="Diagnostics territoriaux",
@@ -604,9 +604,9 @@ DATASET_LIST: list[Dataset] = [
         key=("territory_code", "identified_date", "label"), period="identified_date", scope=("territory_code",),
         sent_by="l'animation territoriale de chaque CME", territory_levels=("cme",), form=True,
         headers={"territory_code": "CME"}, exclude=("diagnostic_id",),
-        notes="Les actions des plans nomment les freins qu'elles traitent par leur libellé (« Freins traités ») : donnez "
-              "à chaque frein d'une CME un libellé distinct ; un frein retiré ou renommé par un fichier n'est plus "
-              "relié aux actions qui le nommaient (réimportez alors les actions).",
+        notes="Les actions des plans nomment les freins qu'elles traitent par leur libellé (« Freins traités ») : "
+              "donnez à chaque frein d'une CME un libellé distinct ; un frein retiré ou renommé par un fichier "
+              "n'est plus relié aux actions qui le nommaient (réimportez alors les actions).",
     ),
     Dataset(
         name="plan_action", table="plan_action", label="Actions des plans territoriaux",
@@ -655,7 +655,8 @@ DATASET_LIST: list[Dataset] = [
         not_before=(("answered_date", "identified_date"),),
     ),
     Dataset(
-        name="at_initiative", table="at_initiative", label="Démarches et solutions appuyées par l'animation territoriale",
+        name="at_initiative", table="at_initiative",
+        label="Démarches et solutions appuyées par l'animation territoriale",
         key=("territory_code", "initiative_date", "title"), period="initiative_date", scope=("territory_code",),
         sent_by="l'animation territoriale de chaque CME", territory_levels=("cme",), form=True,
         headers={"territory_code": "CME"},

@@ -375,8 +375,8 @@ class Parser:
             if lc.value:
                 m = re.match(r"^(.*?)\s*[=:]\s*([\d\s\u00a0]+)$", p)
                 if not m:
-                    raise _CellError(f"des paires code=nombre séparées par « | » (par exemple salarie=12|employeur=3) ; "
-                                     f"« {p} » n'en est pas une")
+                    raise _CellError("des paires code=nombre séparées par « | » (par exemple "
+                                     f"salarie=12|employeur=3) ; « {p} » n'en est pas une")
                 p, number = m.group(1).strip(), int(_NUMBER_SPACES.sub("", m.group(2)))
             if any(fk.column.table.name == "institution" for fk in code_col.foreign_keys):
                 code = self.ctx.institutions.get(p.upper())
@@ -506,9 +506,9 @@ def validate(ds: Dataset, raw: RawTable, ctx: Context, *, checksum: str = "") ->
         return Validated(ds, fname, [], [], problems, checksum, raw.describe(), raw.notes)
     if not raw.rows:
         return Validated(ds, fname, [], [], [Problem(fname, "le fichier n'a aucune ligne de données sous l'en-tête" + (
-            " ; s'il n'y a rien eu cette année, dites-le par une déclaration « rien cette année » (jeu data_declaration : "
-            "Jeu de données ; Territoire ; Année), par fichier ou dans la page Saisie : l'année se lira 0 et non "
-            "« non transmis »" if ds.declarable else ""))],
+            " ; s'il n'y a rien eu cette année, dites-le par une déclaration « rien cette année » "
+            "(jeu data_declaration : Jeu de données ; Territoire ; Année), par fichier ou dans la page Saisie : "
+            "l'année se lira 0 et non « non transmis »" if ds.declarable else ""))],
                          checksum, raw.describe(), raw.notes)
 
     parser = Parser(ds, ctx)

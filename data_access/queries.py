@@ -42,7 +42,8 @@ def all_territories(engine: Engine) -> pd.DataFrame:
     """Every territory of the store, other metropolitan regions included (comparison)."""
     t = table("territory")
     return _frame(engine, select(t.c.code, t.c.name, t.c.level, t.c.parent_code, t.c.population,
-                                 t.c.population_year, t.c.population_approx, t.c.population_source, t.c.geo_code).order_by(t.c.code))
+                                 t.c.population_year, t.c.population_approx, t.c.population_source,
+                                 t.c.geo_code).order_by(t.c.code))
 
 
 def last_update(engine: Engine) -> str | None:
@@ -82,4 +83,5 @@ def store_info(engine: Engine) -> dict:
     }
 
 
-__all__ = ["all_territories", "last_update", "territories", "cme_perimeters", "institutions", "reporting_years", "store_info", "get_meta"]
+__all__ = ["all_territories", "last_update", "territories", "cme_perimeters", "institutions", "reporting_years",
+           "store_info", "get_meta"]

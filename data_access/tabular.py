@@ -60,10 +60,10 @@ import time
 import warnings
 import xml.etree.ElementTree as ET
 import zipfile
-from xml.parsers import expat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from xml.parsers import expat
 
 SEPARATORS = (";", ",", "\t")
 

@@ -156,8 +156,8 @@ def empty_engine(new_database_url):
 
 def fill_with_sample(url: str) -> str:
     """Migrate the store at ``url`` and load the scale-1 sample into it; returns the URL."""
-    from data_access.db import make_engine, upgrade_schema
     from dashboard.sample import load_sample
+    from data_access.db import make_engine, upgrade_schema
 
     engine = make_engine(url)
     upgrade_schema(engine)

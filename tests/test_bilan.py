@@ -1,11 +1,11 @@
 """The annual bilan: model, formats, exports (HTML, XLSX, PDF) and the batch command."""
 
 import io
-from html import unescape
 import re
 import shutil
 import subprocess
 import sys
+from html import unescape
 
 import pandas as pd
 import pytest

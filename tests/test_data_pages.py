@@ -3,7 +3,6 @@
 import pytest
 
 
-
 def _open(app_factory, url, page, user=None):
     at = app_factory(url)
     if user:
@@ -62,11 +61,11 @@ def test_journal_needs_an_account_and_lists_writes(app_factory, store_url):
     at = _open(app_factory, store_url, "pages/journal.py")
     assert "connectez-vous pour le consulter" in _texts(at)
     assert not at.dataframe
+    from dashboard.bilan import comment_targets
+    from dashboard.referentiel import load_referentiel
     from data_access import comments
     from data_access.db import make_engine
     from data_access.users import load_user
-    from dashboard.bilan import comment_targets
-    from dashboard.referentiel import load_referentiel
 
     eng = make_engine(store_url)
     comments.add(eng, target="Q4", territory="CME38", year=2019, text="Lecture 2019.", user=load_user(eng, "animateur38"),

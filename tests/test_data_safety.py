@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, data_fingerprint, journal_outcomes
 from sqlalchemy import func, select, text
 
-from conftest import ROOT, data_fingerprint, journal_outcomes
 from dashboard.formats_doc import EXAMPLES
 from dashboard.intake_context import context_kwargs
 from data_access import imports, intake

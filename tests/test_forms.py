@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from dashboard import forms_view
 from data_access import records
 from data_access.datasets import DATASETS
-from data_access.intake import IntakeError
 from data_access.db import table
+from data_access.intake import IntakeError
 from data_access.users import load_user
 from data_access.vocabulary import VOCABULARIES
 

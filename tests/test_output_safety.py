@@ -24,8 +24,13 @@ from dashboard.indicators import Reference
 from dashboard.referentiel import load_referentiel
 from dashboard.tables import to_csv_bytes
 from data_access import comments
-from data_access.bundle import (UNUSABLE_PASSWORD, accounts_without_password, export_bundle, import_bundle,
-                                password_reset_notice)
+from data_access.bundle import (
+    UNUSABLE_PASSWORD,
+    accounts_without_password,
+    export_bundle,
+    import_bundle,
+    password_reset_notice,
+)
 from data_access.db import make_engine, table, upgrade_schema
 from data_access.office import is_dangerous, neutralise, protect_workbook, safe_frame, set_safe
 from data_access.users import SignInError, authenticate, load_user

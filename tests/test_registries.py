@@ -26,8 +26,8 @@ from data_access import imports, records, transmission
 from data_access.dataset_files import dataset_frame
 from data_access.datasets import DATASET_LIST, DATASETS
 from data_access.db import make_engine, table
-from data_access.reference import REFERENCE_TABLES
 from data_access.intake import IntakeError
+from data_access.reference import REFERENCE_TABLES
 from data_access.users import add_user
 from data_access.vocabulary import VOCABULARIES
 

@@ -6,6 +6,11 @@ every output of a territory-year with tiny counts imported into a store made wit
 
 from __future__ import annotations
 
+import io
+import json
+
+import numpy as np
+import pandas as pd
 import pytest
 
 from dashboard.secrecy import Relation, suppress
@@ -112,12 +117,6 @@ def test_hidden_for_another_reason_is_protected_like_a_small_cell():
 # - Q3.C2.I2 (functions of the company callers): 38 = 3 and 01 = 2 secret, 69 = 6 visible, region 11.
 #   Region breakdown: dirigeant 3 is secret, rh = 11 − 3 = 8 would give it back: rh hidden too.
 
-import io
-import json
-
-import numpy as np
-import pandas as pd
-
 THRESHOLD = 5
 HEAD = ("Référence de l'appel;Date de l'appel;Département;Catégorie d'appelant;Régime;En arrêt de travail;"
         "Échange avec l'employeur;Démarche engagée;RQTH;Accompagné par un acteur;Orienté par;Type d'acteur;"
@@ -141,11 +140,11 @@ def _file() -> bytes:
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory, request):
     """A store made with init holding the 24 calls above; yields (engine, reference, référentiel)."""
-    from data_access import imports
-    from data_access.db import make_engine
     from dashboard.cli import main
     from dashboard.indicators import Reference
     from dashboard.referentiel import load_referentiel
+    from data_access import imports
+    from data_access.db import make_engine
 
     url = request.getfixturevalue("new_database_url")()
     import dashboard.warm
@@ -240,8 +239,8 @@ def test_no_small_cell_is_readable_in_any_case_level_result(tiny):
 def test_the_region_minus_the_other_territories_gives_nothing_back(tiny):
     """Map frame (per département): the hidden cells sum to 0 or to at least the threshold, and
     never a single one, so region − visible départements recomputes none of them."""
-    from dashboard.territorial import territorial_results
     from dashboard.filters import Filters
+    from dashboard.territorial import territorial_results
 
     engine, ref, referentiel = tiny
     for ind_id, truth in (("Q3.C4.I1", CALLS_BY_DEP), ("Q3.C2.I2", COMPANIES_BY_DEP)):

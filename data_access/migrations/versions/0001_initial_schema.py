@@ -1,16 +1,14 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 00:19:03.872338
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-
 from alembic import op
-
 
 revision = '0001'
 down_revision = None
