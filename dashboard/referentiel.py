@@ -19,6 +19,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from data_access.source_query import OPERATORS as SQL_OPERATORS
+from data_access.source_query import TABLE_OPERATORS
+
 REFERENTIEL_PATH = Path(__file__).with_name("referentiel.yaml")
 
 Kind = Literal["count", "share", "typology", "existence", "calendar", "survey", "descriptor", "duration"]
@@ -42,7 +45,7 @@ DIRECTION_LABELS = {
     "none": "sans cible",
 }
 # Filter operators accepted in ``where`` clauses besides equality and lists.
-OPERATORS = {"ne", "lt", "le", "gt", "ge", "is_null", "not_in", "in_table", "not_in_table"}
+OPERATORS = frozenset(SQL_OPERATORS)   # the filter operators: one table, data_access/source_query.py
 
 
 class _Strict(BaseModel):
@@ -329,7 +332,7 @@ def _check_where(metadata, src: Source, where: dict, vocabularies: dict, problem
             if unknown:
                 problems.append(f"{where_of}: opérateur inconnu {sorted(unknown)}")
             for op, v in cond.items():
-                if op in {"in_table", "not_in_table"}:
+                if op in TABLE_OPERATORS:
                     tname, _, cname = str(v).partition(".")
                     if tname not in metadata.tables or cname not in metadata.tables[tname].c:
                         problems.append(f"{where_of}: {op} : colonne inconnue {v}")

@@ -63,8 +63,37 @@ def from_clause(source):
     return clause
 
 
+def _referenced(value: str):
+    """``table.column`` → SELECT of its non-null values (for ``in_table`` / ``not_in_table``)."""
+    tname, cname = value.split(".", 1)
+    ref = SQLModel.metadata.tables[tname].c[cname]
+    return select(ref).where(ref.is_not(None))
+
+
+# The operators of the référentiel's filter language, ``{column: {operator: value}}``: the one table
+# that the référentiel schema (dashboard/referentiel.py) checks names against and that ``condition``
+# turns into SQL. "Not equal" and "not in" keep NULLs (a missing value is not the excluded one).
+OPERATORS: dict[str, Any] = {
+    "ne": lambda col, v: or_(col != v, col.is_(None)),
+    "lt": lambda col, v: col < v,
+    "le": lambda col, v: col <= v,
+    "gt": lambda col, v: col > v,
+    "ge": lambda col, v: col >= v,
+    "is_null": lambda col, v: col.is_(None) if v else col.is_not(None),
+    "not_in": lambda col, v: or_(col.not_in(list(v)), col.is_(None)),
+    # referenced by (or absent from) another table's column: ``{id: {in_table: action_frein.frein_id}}``
+    # keeps the freins that at least one action addresses
+    "in_table": lambda col, v: col.in_(_referenced(v)),
+    "not_in_table": lambda col, v: col.not_in(_referenced(v)),
+}
+# Operators whose value names a column of another table (``table.column``), checked by the schema.
+TABLE_OPERATORS = frozenset({"in_table", "not_in_table"})
+
+
 def condition(source, where: dict[str, Any] | None) -> ColumnElement[bool]:
-    """SQL condition for a ``where`` dict of the référentiel's small filter language."""
+    """SQL condition for a ``where`` dict of the référentiel's small filter language: a plain value
+    (equality), a list (one of), ``True`` / ``False``, ``{operator: value}`` (:data:`OPERATORS`) or
+    ``any_of: [where, …]`` (OR)."""
     if not where:
         return true()
     parts = []
@@ -75,29 +104,9 @@ def condition(source, where: dict[str, Any] | None) -> ColumnElement[bool]:
         col = column(source, key)
         if isinstance(cond, dict):
             for op, value in cond.items():
-                if op == "is_null":
-                    parts.append(col.is_(None) if value else col.is_not(None))
-                elif op == "ne":
-                    parts.append(or_(col != value, col.is_(None)))
-                elif op == "not_in":
-                    parts.append(or_(col.not_in(list(value)), col.is_(None)))
-                elif op in ("in_table", "not_in_table"):
-                    # referenced by (or absent from) another table's column: ``{id: {in_table:
-                    # action_frein.frein_id}}`` keeps the freins that at least one action addresses
-                    tname, cname = value.split(".", 1)
-                    ref = SQLModel.metadata.tables[tname].c[cname]
-                    sub = select(ref).where(ref.is_not(None))
-                    parts.append(col.in_(sub) if op == "in_table" else col.not_in(sub))
-                elif op == "lt":
-                    parts.append(col < value)
-                elif op == "le":
-                    parts.append(col <= value)
-                elif op == "gt":
-                    parts.append(col > value)
-                elif op == "ge":
-                    parts.append(col >= value)
-                else:  # pragma: no cover - the référentiel schema rejects it first
+                if op not in OPERATORS:  # pragma: no cover - the référentiel schema rejects it first
                     raise ValueError(f"opérateur inconnu {op}")
+                parts.append(OPERATORS[op](col, value))
         elif isinstance(cond, list):
             parts.append(col.in_(cond))
         elif cond is True:
