@@ -27,13 +27,13 @@ from .figures import ACCENT, FONT_FAMILY, GRID_COLOR, MUTED_COLOR, NNBSP, REGION
 from .filters import REGION, Filters, territory_scope
 from .formatting import fmt_number, fmt_percent
 from .indicators import Reference, compute
+from .kinds import spec
 from .referentiel import Indicator, Question, Referentiel
 from .results import VERDICT_LABELS, IndicatorResult
 from .rollup import RollUp, roll_up
 from .tables import cohort_note
-from .territorial import COUNT_KINDS, format_metric
+from .territorial import format_metric
 
-SHARE_KINDS = ("share", "survey", "existence")
 SPARK_COLS = 3
 
 
@@ -129,7 +129,7 @@ def value_text(ind: Indicator, value, hidden: bool = False, status: str | None =
         return "—"
     if status == "partiel":
         return format_metric(value, ind.kind) + " (partiel)"
-    if ind.kind == "existence":
+    if spec(ind.kind).shape == "existence":
         if value in (0.0, 1.0):
             return "Oui" if value == 1.0 else "Non"
         return fmt_percent(value, 0) + " des territoires"
@@ -142,10 +142,11 @@ def change_text(ind: Indicator, value, previous) -> str:
         return "—"
     delta = float(value) - float(previous)
     sign = "+" if delta > 0 else ("−" if delta < 0 else "±")
-    if ind.kind in SHARE_KINDS:
+    ks = spec(ind.kind)
+    if ks.percent:
         return f"{sign}{fmt_number(abs(delta) * 100, 1)}{NNBSP}pt"
-    if ind.kind == "duration":
-        return f"{sign}{fmt_number(abs(delta), 0)} jours"
+    if ks.fixed_unit:   # a delay: "+12 jours"
+        return f"{sign}{fmt_number(abs(delta), 0)} {ks.fixed_unit}"
     text = f"{sign}{fmt_number(abs(delta), 0 if float(delta).is_integer() else 1)}"
     if previous:
         text += f" ({sign}{fmt_number(abs(delta) / abs(float(previous)) * 100, 0)}{NNBSP}%)"
@@ -217,7 +218,8 @@ def _line(ind: Indicator, result: IndicatorResult, year: int) -> BilanLine:
     value, hidden, status = at(year)
     previous, prev_hidden, prev_status = at(year - 1)
     flags = flag(year), flag(year - 1)
-    if ind.kind == "calendar" and result.records is not None and not result.records.empty:
+    calendar = spec(ind.kind).shape == "calendar"
+    if calendar and result.records is not None and not result.records.empty:
         recs = result.records
         in_year = recs[(recs["start"].dt.year <= year) & (recs["end"].dt.year >= year)]
         value = float(len(in_year))
@@ -236,7 +238,7 @@ def _line(ind: Indicator, result: IndicatorResult, year: int) -> BilanLine:
     return BilanLine(
         indicator=ind, result=result, value=value, previous=previous, hidden=hidden,
         value_text=with_flag(value_text(ind, value, hidden, status), flags[0])
-        + (" action(s) en cours" if ind.kind == "calendar" and value is not None else ""),
+        + (" action(s) en cours" if calendar and value is not None else ""),
         previous_text=with_flag(value_text(ind, previous, prev_hidden, prev_status), flags[1]),
         status=status,
         # a change from or to an incomplete cohort is cases not closed yet, not a change
@@ -339,7 +341,7 @@ def section_figure(section: BilanSection, bilan: Bilan, cols: int = SPARK_COLS) 
         y1 = top - title_px / plot_h
         y0 = top - (cell_px - tick_px) / plot_h
         ind = line.indicator
-        share = ind.kind in SHARE_KINDS
+        share = spec(ind.kind).percent
         scale = 100 if share else 1
         sel = line.result.selection_series()
         reg = line.result.region_series()
@@ -350,7 +352,7 @@ def section_figure(section: BilanSection, bilan: Bilan, cols: int = SPARK_COLS) 
                             "x": (x0 + x1) / 2, "y": top, "xref": "paper", "yref": "paper",
                             "xanchor": "center", "yanchor": "top", "showarrow": False, "font": {"size": 13}})
         axis_x, axis_y = f"x{k}", f"y{k}"
-        comparable = ind.kind not in COUNT_KINDS
+        comparable = not spec(ind.kind).events
         if comparable and not line.result.regional_only and not reg.empty and reg["value"].notna().any():
             data.append({"type": "scatter", "x": reg["year"].tolist(), "y": (reg["value"] * scale).tolist(),
                          "mode": "lines", "line": {"color": REGION_COLOR, "width": 1.5, "dash": "dash"},
@@ -387,7 +389,8 @@ def bilan_table(bilan: Bilan) -> pd.DataFrame:
     rows = []
     for s in bilan.sections:
         for line in s.lines:
-            share = line.indicator.kind in SHARE_KINDS
+            ks = spec(line.indicator.kind)
+            share = ks.percent
             rows.append({
                 "Question": f"Q{s.question.number}",
                 "Indicateur": line.indicator.id,
@@ -397,8 +400,7 @@ def bilan_table(bilan: Bilan) -> pd.DataFrame:
                                              else line.previous * (100 if share else 1)),
                 f"Données {bilan.year}": STATUS_LABELS.get(line.status, ""),
                 f"Secret statistique {bilan.year}": "s" if line.hidden else "",
-                "Unité": "%" if share else ("jours" if line.indicator.kind == "duration" else
-                                            (line.indicator.unit or "nombre")),
+                "Unité": "%" if share else (ks.fixed_unit or line.indicator.unit or "nombre"),
                 "Évolution": line.change_text,
                 "Verdict": line.verdict_label,
                 "Tendance": line.trend_text,

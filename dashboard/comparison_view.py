@@ -19,6 +19,7 @@ from .filters import Filters
 from .formatting import fmt_number
 from .geo import GEO_CREDIT, TOPOJSON_URL, features_for, region_features
 from .indicators import compute
+from .kinds import spec
 from .maps import rank_over_time, region_map, small_multiples, territory_map
 from .question_view import reference
 from .referentiel import load_referentiel
@@ -163,8 +164,8 @@ def render_comparison(filters: Filters) -> None:
     sm = small_multiples(result, use_rate)
     if sm is not None:
         st.markdown(f"**Tendance par territoire, {filters.first_year}-{filters.last_year}**"
-                    + (" — Rhône-Alpes en pointillés" if (metric == "rate_per_100k" or ind.kind not in
-                                                          ("count", "typology", "descriptor")) else ""))
+                    + (" — Rhône-Alpes en pointillés" if (metric == "rate_per_100k" or not spec(ind.kind).events)
+                       else ""))
         st.plotly_chart(sm, config=plotly_config(f"tendances-{iid}"), theme=None, width="stretch", key="cmp_sm")
     st.caption(f"Source : {ind.source.producer}")
     pending = st.session_state.pop(PENDING_KEY, None)
@@ -177,7 +178,7 @@ def render_comparison(filters: Filters) -> None:
 def _change_text(change, kind: str, metric: str) -> str:
     if change is None or pd.isna(change):
         return "—"
-    if metric == "value" and kind in ("share", "survey", "existence"):
+    if metric == "value" and spec(kind).percent:
         text = f"{fmt_number(abs(change) * 100, 1)} pt"
     else:
         text = format_metric(abs(change), kind, metric, with_unit=False)

@@ -45,6 +45,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .formatting import fmt_date, fmt_number
+from .kinds import KINDS, spec
 from .results import IndicatorResult
 from .verdict import judged_values
 
@@ -431,10 +432,11 @@ def _percent_axis(fig: go.Figure) -> None:
 
 def share_figures(result: IndicatorResult) -> list[go.Figure]:
     ind = result.indicator
-    survey = ind.kind == "survey"
+    ks = spec(ind.kind)
+    survey = ks.respondents
     sel, reg = _series(result, "selection"), _series(result, "region")
     breakdown = result.breakdown
-    by_category = ind.kind == "share" and _has_values(breakdown) and {"category_label", "year"} <= set(breakdown)
+    by_category = ks.breakdown and _has_values(breakdown) and {"category_label", "year"} <= set(breakdown)
     figures: list[go.Figure] = []
     if by_category or _has_values(sel):
         fig = go.Figure()
@@ -863,7 +865,7 @@ def _comparison_figure(result: IndicatorResult, year: int | None = None) -> go.F
     if _empty(c) or not {"year", "region_label"} <= set(c):
         return None
     ind = result.indicator
-    is_share = ind.kind in ("share", "survey")
+    is_share = spec(ind.kind).ratio
     col = "value" if is_share else "rate_per_100k"
     if col not in c:
         return None
@@ -914,20 +916,22 @@ def _comparison_figure(result: IndicatorResult, year: int | None = None) -> go.F
 
 # --- dispatch ---------------------------------------------------------------------------
 
+# One builder per display of the kind registry (dashboard/kinds.py, ``KindSpec.display``).
 BUILDERS: dict[str, Callable[[IndicatorResult], list[go.Figure]]] = {
-    "count": count_figures,
-    "share": share_figures,
-    "survey": share_figures,
-    "duration": duration_figures,
-    "typology": typology_figures,
-    "descriptor": descriptor_figures,
-    "existence": existence_figures,
-    "calendar": calendar_figures,
+    "line": count_figures,
+    "share_line": share_figures,
+    "boxes": duration_figures,
+    "stacked_bars": typology_figures,
+    "category_bars": descriptor_figures,
+    "matrix": existence_figures,
+    "timeline": calendar_figures,
 }
 
 
-# Kinds whose first figure has the years on its x axis.
-YEARLY_KINDS = ("count", "share", "survey", "duration", "typology")
+def builder_of(kind: str | None) -> Callable[[IndicatorResult], list[go.Figure]] | None:
+    """The figure builder of an indicator kind (None for an unknown kind)."""
+    k = KINDS.get(kind) if kind is not None else None
+    return BUILDERS.get(k.display) if k is not None else None
 
 
 def _mark_missing_years(fig: go.Figure, result: IndicatorResult) -> None:
@@ -969,12 +973,12 @@ def _mark_cohort_years(fig: go.Figure, result: IndicatorResult) -> None:
 
 def build_figures(result: IndicatorResult) -> list[go.Figure]:
     """The figures for one indicator block, by kind (empty list when there is nothing to draw)."""
-    builder = BUILDERS.get(getattr(result.indicator, "kind", None))
+    builder = builder_of(getattr(result.indicator, "kind", None))
     if builder is None:
         return []
     try:
         figures = [f for f in builder(result) if f is not None]
-        if figures and result.indicator.kind in YEARLY_KINDS:
+        if figures and spec(result.indicator.kind).yearly:
             _mark_missing_years(figures[0], result)
             _mark_cohort_years(figures[0], result)
         return figures

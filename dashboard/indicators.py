@@ -19,9 +19,10 @@ from data_access.vocabulary import VOCABULARIES
 
 from . import secrecy
 from .filters import ALL_INSTITUTIONS, REGION, Filters, describe, territory_scope, territory_scope_by_year
+from .kinds import spec
 from .referentiel import Indicator, Ratio
 from .results import IndicatorResult, Verdict
-from .verdict import VOLUME_IS_VALUE, judged_values, volumes_of
+from .verdict import judged_values, volumes_of
 from .verdict import verdict as judge
 
 SELECTION, REGION_SCOPE = "selection", "region"
@@ -158,14 +159,14 @@ def _years_frame(years: tuple[int, ...]) -> pd.DataFrame:
     return pd.DataFrame({"year": list(years)})
 
 
-def _series_from(frame: pd.DataFrame, kind: str, years: tuple[int, ...], threshold: int,
+def _series_from(frame: pd.DataFrame, ratio: bool, years: tuple[int, ...], threshold: int,
                  case_level: bool) -> pd.DataFrame:
     """Sum a grouped frame over its territories, one row per year."""
     cols = [c for c in ("rows", "value", "numerator", "denominator") if c in frame]
     agg = frame.groupby("year")[cols].sum().reset_index() if not frame.empty else pd.DataFrame(
         {"year": pd.Series(dtype=int), **{c: pd.Series(dtype=float) for c in cols}})
     out = _years_frame(years).merge(agg, on="year", how="left")
-    if kind in ("share", "survey"):
+    if ratio:
         out["value"] = _ratio(out["numerator"], out["denominator"])
         if "sent_rows" in frame and not frame.empty:
             out["value"] = out["value"].where(~out["year"].isin(_incomplete_years(frame)))
@@ -177,7 +178,7 @@ def _series_from(frame: pd.DataFrame, kind: str, years: tuple[int, ...], thresho
     present = out["rows"].fillna(0) > 0 if "rows" in out else pd.Series(False, index=out.index)
     out.loc[~present, "value"] = np.nan
     out = _hide(out, threshold, case_level,
-                ["denominator", "numerator"] if kind in ("share", "survey") else ["value"])
+                ["denominator", "numerator"] if ratio else ["value"])
     return out[["year", "value", "numerator", "denominator", "hidden"]]
 
 
@@ -191,6 +192,7 @@ def compute(engine: Engine, ind: Indicator, filters: Filters, ref: Reference, *,
     are the calendar's data.
     """
     src, kind = ind.source, ind.kind
+    ks = spec(kind)
     years = filters.years
     sel_scope = set(territory_scope(filters.territory, ref.territories, ref.perimeters))
     region_scope = set(territory_scope(REGION, ref.territories, ref.perimeters))
@@ -229,28 +231,28 @@ def compute(engine: Engine, ind: Indicator, filters: Filters, ref: Reference, *,
                 # A regional-only source (CPR, regional plan…): show the regional record, flagged.
                 sel_scope = sel_scope | {REGION}
                 result.regional_only = True
-        if kind in ("count", "share", "survey", "typology", "descriptor"):
-            base = sqlagg.grouped(conn, src, kind if kind not in ("typology", "descriptor") else "count", **kwargs)
+        if ks.shape == "grouped":
+            base = sqlagg.grouped(conn, src, ks.sql_measure, **kwargs)
             territorial["total"] = base
             parts = [(SELECTION, in_sel(base))]
             if not filters.is_region:
                 parts.append((REGION_SCOPE, base))
             result.series = pd.concat(
-                [_series_from(f, "share" if kind == "share" else kind, years, small_cell_threshold, case_level)
+                [_series_from(f, ks.ratio, years, small_cell_threshold, case_level)
                  .assign(scope=scope) for scope, f in parts], ignore_index=True)
-            if src.by and kind in ("count", "share", "typology", "descriptor"):
-                territorial["breakdown"] = sqlagg.grouped(conn, src, kind if kind == "share" else "count",
+            if src.by and ks.breakdown:
+                territorial["breakdown"] = sqlagg.grouped(conn, src, ks.sql_measure,
                                                           by=src.by, **kwargs)
                 by_frame = in_sel(territorial["breakdown"])
-                result.breakdown = _breakdown(by_frame, kind, label_by, small_cell_threshold, case_level)
-            if src.detail_dims and kind == "share":
+                result.breakdown = _breakdown(by_frame, ks.ratio, label_by, small_cell_threshold, case_level)
+            if src.detail_dims and ks.ratio and ks.breakdown:
                 territorial["detail"] = pd.concat(
                     [sqlagg.grouped(conn, src, "share", by=dim, **kwargs).assign(dimension=dim)
                      for dim in src.detail_dims], ignore_index=True)
                 result.detail = _detail(ind, ref, territorial["detail"], in_sel, small_cell_threshold)
             if ind.spread and filters.is_region:
                 result.verdict = _spread_verdict(base, ref, ind)
-        elif kind == "duration":
+        elif ks.shape == "duration":
             counts = sqlagg.value_counts(conn, src, **kwargs)
             territorial["total"] = counts
             parts = [(SELECTION, in_sel(counts))] + ([] if filters.is_region else [(REGION_SCOPE, counts)])
@@ -262,7 +264,7 @@ def compute(engine: Engine, ind: Indicator, filters: Filters, ref: Reference, *,
                     dist = d
             result.series = pd.concat(series, ignore_index=True)
             result.distribution = dist
-        elif kind == "existence":
+        elif ks.shape == "existence":
             matrix = sqlagg.existence(conn, src, **kwargs)
             if not src.by:
                 matrix = in_sel(matrix.rename(columns={"row": "territory_code"})).rename(
@@ -282,13 +284,13 @@ def compute(engine: Engine, ind: Indicator, filters: Filters, ref: Reference, *,
                 hidden=False, scope=SELECTION)
             if src.text and records:
                 result.records = _records(conn, ind, ref, kwargs, in_sel)
-        elif kind == "calendar":
+        elif ks.shape == "calendar":
             result.records = _records(conn, ind, ref, kwargs, in_sel)
-        if kind == "descriptor" and records:
+        if ks.records and records:
             result.records = _records(conn, ind, ref, kwargs, in_sel)
         if src.comparison == "regions" and comparison:
             result.comparison = _comparison(conn, ind, ref)
-        if kind in STATUS_KINDS and not result.series.empty:
+        if ks.transmission and not result.series.empty:
             scopes = {SELECTION: sel_scope, REGION_SCOPE: region_scope | {REGION}}
             result.series = _with_status(conn, ind, result.series, scopes, years, sorted(region_scope | {REGION}))
     if case_level:   # statistical secrecy, primary and secondary (dashboard/secrecy.py, docs/secrecy.md)
@@ -311,15 +313,13 @@ def compute(engine: Engine, ind: Indicator, filters: Filters, ref: Reference, *,
             # only judgeable years (not hidden / partiel / incomplete cohort), with their volumes
             by_year = sel.set_index("year")
             result.verdict = judge(judged_values(by_year), ind.direction, unit=ind.unit,
-                                   is_share=kind in ("share", "survey", "existence"),
-                                   volumes=volumes_of(by_year, kind), counts=kind in VOLUME_IS_VALUE)
+                                   is_share=ks.percent, volumes=volumes_of(by_year, kind),
+                                   counts=ks.volume == "value")
     return result
 
 
 # Kinds whose yearly series tells "nothing happened" (0) from "nothing was sent" (see
 # data_access/transmission.py); existence matrices and calendars say it by their rows.
-STATUS_KINDS = ("count", "share", "survey", "typology", "descriptor", "duration")
-ZERO_FILLED_KINDS = ("count", "typology", "descriptor")
 
 
 def _with_status(conn, ind: Indicator, series: pd.DataFrame, scopes: dict[str, set[str]], years,
@@ -354,12 +354,13 @@ def _with_status(conn, ind: Indicator, series: pd.DataFrame, scopes: dict[str, s
         .merge(status, on=["year", "scope"], how="left")
     out["status"] = out["status"].fillna("non_transmis")
     received = out["status"].isin(["transmis", "zero", "partiel"])
-    if ind.kind in ZERO_FILLED_KINDS:
+    ks = spec(ind.kind)
+    if ks.events:
         out.loc[received & out["value"].isna(), "value"] = 0.0
-    elif ind.kind in ("share", "survey"):
+    elif ks.ratio:
         for col in ("numerator", "denominator"):
             out.loc[received & out[col].isna(), col] = 0.0
-    elif ind.kind == "duration":
+    elif ks.shape == "duration":
         out.loc[received & out["denominator"].isna(), "denominator"] = 0.0
     return out
 
@@ -379,13 +380,13 @@ def _cumulate(series: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _breakdown(frame: pd.DataFrame, kind: str, label, threshold: int, case_level: bool) -> pd.DataFrame:
+def _breakdown(frame: pd.DataFrame, ratio: bool, label, threshold: int, case_level: bool) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame(columns=["year", "category", "category_label", "value", "numerator", "denominator",
                                      "hidden"])
     cols = [c for c in ("rows", "value", "numerator", "denominator") if c in frame]
     agg = frame.groupby(["year", "category"], dropna=False)[cols].sum().reset_index()
-    if kind == "share":
+    if ratio:
         agg["value"] = _ratio(agg["numerator"], agg["denominator"])
         agg = _hide(agg, threshold, case_level, ["numerator", "denominator"])
     else:
@@ -483,7 +484,7 @@ def _with_cohort(conn, ind: Indicator, series: pd.DataFrame, kwargs, in_sel, thr
     """
     coh = ind.source.cohort
     out = series.copy()
-    if ind.kind == "duration":
+    if spec(ind.kind).shape == "duration":
         out["incomplete"] = False
     else:
         cohort_src = ind.source.model_copy(update={
@@ -534,7 +535,7 @@ def _comparison(conn, ind: Indicator, ref: Reference) -> pd.DataFrame:
     frame = sqlagg.region_values(conn, ind.id, regions["code"])
     if frame.empty:
         return frame
-    if ind.kind == "share":
+    if spec(ind.kind).ratio:
         frame["value"] = _ratio(frame["numerator"], frame["denominator"]).fillna(frame["value"] / 100)
         frame["rate_per_100k"] = np.nan
     else:

@@ -29,7 +29,8 @@ from .figures import (
     base_layout,
 )
 from .formatting import fmt_number
-from .territorial import COUNT_KINDS, TerritorialResult, format_metric
+from .kinds import spec
+from .territorial import TerritorialResult, format_metric
 
 # Sequential single-hue scale (light = low, dark = high), readable in greyscale.
 MAP_SCALE = [[0.0, "#E8EDFF"], [0.5, "#6A6AF4"], [1.0, "#000091"]]
@@ -107,8 +108,9 @@ def territory_map(result: TerritorialResult, year: int, geojson: dict, use_rate:
     present = [c for c in ids if has.get(c)]
     if present:
         z = [float(values[c]) for c in present]
-        is_exist = ind.kind == "existence"
-        is_share = ind.kind in ("share", "survey")
+        ks = spec(ind.kind)
+        is_exist = ks.shape == "existence"
+        is_share = ks.ratio
         colorbar = dict(title=dict(text=_legend_title(result, metric), side="right", font=dict(size=SMALL_FONT)),
                         thickness=16, len=0.8, tickfont=dict(size=SMALL_FONT), separatethousands=True)
         if is_share:
@@ -131,7 +133,7 @@ def territory_map(result: TerritorialResult, year: int, geojson: dict, use_rate:
     for c in ids:
         v = values.get(c)
         val = "·" if hidden.get(c) else format_metric(v, ind.kind, metric, with_unit=False)
-        if ind.kind == "existence" and pd.notna(v):
+        if spec(ind.kind).shape == "existence" and pd.notna(v):
             val = "Oui" if v >= 0.5 else "Non"
         short.append(f"<b>{_short_name(labels.get(c, c))}</b><br>{val}")
     lo, hi = (float(values[present].min()), float(values[present].max())) if present else (0.0, 0.0)
@@ -155,12 +157,7 @@ def territory_map(result: TerritorialResult, year: int, geojson: dict, use_rate:
 def _legend_title(result: TerritorialResult, metric: str) -> str:
     if metric == "rate_per_100k":
         return "pour 100 000 hab."
-    kind = result.indicator.kind
-    if kind in ("share", "survey"):
-        return "%"
-    if kind == "duration":
-        return "jours"
-    return (result.indicator.unit or "nombre")[:24]
+    return (spec(result.indicator.kind).fixed_unit or result.indicator.unit or "nombre")[:24]
 
 
 def small_multiples(result: TerritorialResult, use_rate: bool, cols: int = 4) -> go.Figure | None:
@@ -182,9 +179,9 @@ def small_multiples(result: TerritorialResult, use_rate: bool, cols: int = 4) ->
     height = 90 + 250 * rows
     fig = make_subplots(rows=rows, cols=cols, shared_yaxes=True, subplot_titles=titles,
                         vertical_spacing=min(0.4, 110 / height) if rows > 1 else 0.1, horizontal_spacing=0.03)
-    is_share = ind.kind in ("share", "survey", "existence")
+    is_share = spec(ind.kind).percent
     # the regional series is comparable with a territory's for shares, durations and rates, not for counts
-    region_comparable = metric == "rate_per_100k" or ind.kind not in COUNT_KINDS
+    region_comparable = metric == "rate_per_100k" or not spec(ind.kind).events
     reg = result.region.dropna(subset=[metric]) if region_comparable else pd.DataFrame()
     years = sorted(f["year"].unique())
     for i, code in enumerate(codes):
@@ -220,7 +217,7 @@ def region_map(comparison: pd.DataFrame, year: int, geojson: dict, kind: str,
     if c.empty:
         return None
     metric = "rate_per_100k" if c["rate_per_100k"].notna().any() else "value"
-    is_share = metric == "value" and kind in ("share", "survey")
+    is_share = metric == "value" and spec(kind).ratio
     vals = c.set_index("region")
     text = [f"<b>{lab}</b><br>{year} : "
             + (f"{fmt_number(v * 100, 1)}{NNBSP}%" if is_share else

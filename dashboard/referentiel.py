@@ -22,21 +22,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from data_access.source_query import OPERATORS as SQL_OPERATORS
 from data_access.source_query import TABLE_OPERATORS
 
+from .kinds import KINDS
+
 REFERENTIEL_PATH = Path(__file__).with_name("referentiel.yaml")
 
-Kind = Literal["count", "share", "typology", "existence", "calendar", "survey", "descriptor", "duration"]
+# the kinds of indicator: one registry (dashboard/kinds.py) says what each is
+Kind = Literal[tuple(KINDS)]  # type: ignore[valid-type]
 Direction = Literal["up", "down", "to_zero", "stable", "none"]
 
-KIND_LABELS = {
-    "count": "Volume",
-    "share": "Part",
-    "typology": "Typologie",
-    "existence": "Existence",
-    "calendar": "Calendrier",
-    "survey": "Enquête de perception",
-    "descriptor": "Descripteur qualitatif",
-    "duration": "Délai",
-}
 DIRECTION_LABELS = {
     "up": "à la hausse",
     "down": "à la baisse",

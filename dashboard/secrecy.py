@@ -152,11 +152,9 @@ PERIOD = "période"
 
 def _measures(kind: str) -> dict[str, str]:
     """Counted measure of the per-territory frame -> the series column holding it."""
-    if kind in ("share", "survey"):
-        return {"numerator": "numerator", "denominator": "denominator"}
-    if kind == "duration":
-        return {"n": "denominator"}
-    return {"value": "value"}
+    from .kinds import spec
+
+    return spec(kind).secret_measures
 
 
 def category_key(value) -> Hashable:
@@ -289,7 +287,9 @@ def apply_to_result(result, frames: dict, territories, perimeters, selection: st
     cells.territorial(frames.get("total"), measures, codes, scopes, years)
 
     b, by_all = result.breakdown, frames.get("breakdown")
-    b_measures = ["numerator", "denominator"] if kind == "share" else ["value"]
+    from .kinds import spec
+
+    b_measures = ["numerator", "denominator"] if spec(kind).ratio else ["value"]
     if b is not None and not b.empty and by_all is not None and set(b_measures) <= set(measures):
         by_all = by_all.assign(category=by_all["category"].map(category_key))
         cats = list(dict.fromkeys(by_all["category"]))

@@ -8,6 +8,7 @@ from data_access.office import safe_frame
 from data_access.transmission import STATUS_LABELS
 
 from .formatting import fmt_percent
+from .kinds import spec
 from .results import IndicatorResult
 
 SCOPE_LABELS = {"selection": "Sélection", "region": "Rhône-Alpes"}
@@ -35,7 +36,8 @@ def cohort_note(row) -> str:
 def data_table(result: IndicatorResult) -> pd.DataFrame:
     """One table holding every number the block shows (hidden cells stay empty and flagged)."""
     ind = result.indicator
-    share = ind.kind in ("share", "survey", "existence")
+    ks = spec(ind.kind)
+    share = ks.percent
     frames = []
     s = result.series
     if s is not None and not s.empty:
@@ -46,10 +48,10 @@ def data_table(result: IndicatorResult) -> pd.DataFrame:
             "Catégorie": "Total",
             "Valeur": s["value"] * 100 if share else s["value"],
         })
-        if ind.kind in ("share", "survey"):
+        if ks.ratio:
             t["Numérateur"] = s["numerator"]
             t["Dénominateur"] = s["denominator"]
-        if ind.kind == "duration":
+        if ks.shape == "duration":   # the number of cases behind the median
             t["Effectif"] = s["denominator"]
         t["Masqué (petits effectifs)"] = s["hidden"].map({True: "oui", False: ""})
         if "status" in s:
@@ -62,9 +64,9 @@ def data_table(result: IndicatorResult) -> pd.DataFrame:
     if b is not None and not b.empty:
         t = pd.DataFrame({
             "Indicateur": ind.id, "Série": "Sélection", "Année": b["year"], "Catégorie": b["category_label"],
-            "Valeur": b["value"] * 100 if ind.kind == "share" else b["value"],
+            "Valeur": b["value"] * 100 if ks.ratio else b["value"],
         })
-        if ind.kind == "share":
+        if ks.ratio:
             t["Numérateur"] = b["numerator"]
             t["Dénominateur"] = b["denominator"]
         t["Masqué (petits effectifs)"] = b["hidden"].map({True: "oui", False: ""})
@@ -95,7 +97,7 @@ def data_table(result: IndicatorResult) -> pd.DataFrame:
     if c is not None and not c.empty:
         frames.append(pd.DataFrame({
             "Indicateur": ind.id, "Série": "Comparaison régionale", "Année": c["year"], "Catégorie": c["region_label"],
-            "Valeur": c["value"] * 100 if ind.kind == "share" else c["value"],
+            "Valeur": c["value"] * 100 if ks.ratio else c["value"],
             "Pour 100 000 habitants": c["rate_per_100k"],
         }))
     if not frames:

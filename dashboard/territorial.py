@@ -19,13 +19,10 @@ from data_access import indicator_data as sqlagg
 from .filters import REGION, Filters, territory_scope
 from .formatting import fmt_number, fmt_percent
 from .indicators import Reference, compute
+from .kinds import spec
 from .referentiel import Indicator, Referentiel
 from .results import Verdict
 
-# Kinds that have one value per territory and year.
-MAPPABLE_KINDS = ("count", "share", "survey", "typology", "descriptor", "duration", "existence")
-# Kinds whose value is a number of events: they also get a rate per 100 000 inhabitants.
-COUNT_KINDS = ("count", "typology", "descriptor")
 LEVEL_LABELS = {"departement": "Départements", "cme": "Territoires de CME"}
 RATE_LABEL = "Taux pour 100 000 habitants"
 
@@ -50,7 +47,8 @@ class TerritorialResult:
 
     @property
     def has_rates(self) -> bool:
-        return self.indicator.kind in COUNT_KINDS
+        # a number of events also gets a rate per 100 000 inhabitants
+        return spec(self.indicator.kind).events
 
     def metric(self, use_rate: bool) -> str:
         return "rate_per_100k" if use_rate and self.has_rates else "value"
@@ -63,7 +61,7 @@ def map_levels(engine: Engine, ind: Indicator, ref: Reference) -> list[str]:
     territory; data recorded per CME territory only per CME territory; regional-only
     data (CPR, regional plan) and kinds without one value per territory not at all.
     """
-    if ind.kind not in MAPPABLE_KINDS or ind.source.territory is None:
+    if not spec(ind.kind).mappable or ind.source.territory is None:
         return []
     region = sorted(territory_scope(REGION, ref.territories, ref.perimeters))
     with engine.connect() as conn:
@@ -96,7 +94,7 @@ def add_rates(frame: pd.DataFrame, population: dict[str, float], kind: str) -> p
     """Add ``population`` and ``rate_per_100k`` (value per 100 000 inhabitants, count kinds only)."""
     out = frame.copy()
     out["population"] = out["territory"].map(population).astype(float)
-    if kind in COUNT_KINDS:
+    if spec(kind).events:
         out["rate_per_100k"] = out["value"] / out["population"].where(out["population"] > 0) * 100_000
     else:
         out["rate_per_100k"] = np.nan
@@ -194,10 +192,11 @@ def format_metric(value, kind: str, metric: str = "value", *, with_unit: bool = 
         return "—"
     if metric == "rate_per_100k":
         return fmt_number(value, 2 if abs(value) < 10 else 1) + (" pour 100 000 hab." if with_unit else "")
-    if kind in ("share", "survey", "existence"):
+    ks = spec(kind)
+    if ks.percent:
         return fmt_percent(value, 1)
-    if kind == "duration":
-        return f"{fmt_number(value, 0)} jours"
+    if ks.fixed_unit and ks.fixed_unit != "%":   # a delay: "45 jours"
+        return f"{fmt_number(value, 0)} {ks.fixed_unit}"
     return fmt_number(value, 0 if float(value).is_integer() else 1)
 
 

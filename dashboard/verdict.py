@@ -91,6 +91,7 @@ import pandas as pd
 from scipy import stats
 
 from .formatting import fmt_number, fmt_percent, fmt_period
+from .kinds import spec
 from .results import Verdict
 
 DIRECTIONS = ("up", "down", "to_zero", "stable", "none")
@@ -474,8 +475,6 @@ def judged_values(frame: pd.DataFrame) -> pd.Series:
 
 
 # Where the volume of a yearly value is read, by kind (see the module docstring, rule 2).
-VOLUME_IS_VALUE = ("count", "typology", "descriptor")
-VOLUME_IS_DENOMINATOR = ("share", "survey", "duration")
 
 
 def volumes_of(frame: pd.DataFrame, kind: str) -> pd.Series | None:
@@ -484,11 +483,13 @@ def volumes_of(frame: pd.DataFrame, kind: str) -> pd.Series | None:
     Counts, typologies and descriptors: the yearly value itself (number of events); shares and
     surveys: the denominator (units, respondents); durations: the ``denominator`` column, which holds
     the number of cases behind the median. Existence matrices and other kinds: None (a census of a
-    fixed set of territories or institutions, not a sample of events: no volume rule).
+    fixed set of territories or institutions, not a sample of events: no volume rule). The
+    registry says which (``dashboard/kinds.py``, ``KindSpec.volume``).
     """
-    if kind in VOLUME_IS_VALUE:
+    volume = spec(kind).volume
+    if volume == "value":
         return pd.Series(frame["value"], dtype=float)
-    if kind in VOLUME_IS_DENOMINATOR and "denominator" in frame:
+    if volume == "denominator" and "denominator" in frame:
         return pd.Series(frame["denominator"], dtype=float)
     return None
 

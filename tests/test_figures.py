@@ -24,9 +24,11 @@ from dashboard.figures import (
     PLOTLY_CONFIG,
     SEPARATORS,
     build_figures,
+    builder_of,
     comparison_figure,
     plotly_config,
 )
+from dashboard.kinds import KINDS as REGISTRY
 from dashboard.referentiel import load_referentiel
 from dashboard.results import IndicatorResult, Verdict
 
@@ -210,7 +212,7 @@ def annotations(fig: go.Figure) -> list[str]:
 
 def one(result: IndicatorResult) -> go.Figure:
     """The first figure of the kind's builder, called directly so that a bug is not swallowed."""
-    figs = BUILDERS[result.indicator.kind](result)
+    figs = builder_of(result.indicator.kind)(result)
     assert figs, "no figure"
     return figs[0]
 
@@ -222,7 +224,7 @@ def one(result: IndicatorResult) -> go.Figure:
 def test_every_kind_draws_a_projectable_french_figure(name):
     result = ALL[name]()
     assert result.indicator.kind in name or name == "share_breakdown"
-    figs = BUILDERS[result.indicator.kind](result)
+    figs = builder_of(result.indicator.kind)(result)
     assert figs and figs == [f for f in figs if isinstance(f, go.Figure)]
     assert len(build_figures(result)) == len(figs)
     for fig in figs:
@@ -535,7 +537,7 @@ KINDS = ["Q4.C3.I1", "Q3.C1.I4", "Q3.C1.I2", "Q1.C1.I3", "Q6.C2.I2", "Q3.C2.I2",
 def test_empty_results_give_no_figure(indicator_id):
     ind = IND(indicator_id)
     empty = IndicatorResult(indicator=ind, selection_label="2016-2020 · Rhône-Alpes")
-    assert BUILDERS[ind.kind](empty) == []
+    assert builder_of(ind.kind)(empty) == []
     assert build_figures(empty) == [] and comparison_figure(empty) is None
     frames = IndicatorResult(
         indicator=ind, selection_label="x", series=series([]), breakdown=breakdown([]).reindex(
@@ -546,7 +548,7 @@ def test_empty_results_give_no_figure(indicator_id):
                                       "status_label"]),
         distribution=pd.DataFrame(columns=["year", "n", "p10", "q1", "median", "q3", "p90"]),
         comparison=pd.DataFrame(columns=["region", "region_label", "year", "value", "rate_per_100k", "highlight"]))
-    assert BUILDERS[ind.kind](frames) == []
+    assert builder_of(ind.kind)(frames) == []
     assert comparison_figure(frames) is None
 
 
@@ -557,7 +559,7 @@ def test_all_missing_values_give_no_figure(name):
     if result.breakdown is not None:
         result.breakdown = result.breakdown.assign(value=np.nan)
     result.distribution = None
-    assert BUILDERS[result.indicator.kind](result) == []
+    assert builder_of(result.indicator.kind)(result) == []
 
 
 def test_zero_denominators_and_a_single_year():
@@ -596,7 +598,7 @@ def test_build_figures_never_raises(monkeypatch):
     def boom(result):
         raise RuntimeError("bug")
 
-    monkeypatch.setitem(BUILDERS, "count", boom)
+    monkeypatch.setitem(BUILDERS, REGISTRY["count"].display, boom)
     assert build_figures(count_result()) == []
 
 
@@ -622,3 +624,8 @@ def test_dates_of_records_can_be_python_dates():
                                            end=[dt.date(2017, 6, 1), None])
     fig = one(result)
     assert sum(len(b.y) for b in fig.data if isinstance(b, go.Bar)) == 2
+
+
+def test_every_kind_of_the_registry_has_a_figure_builder():
+    assert {k: builder_of(k) is not None for k in REGISTRY} == {k: True for k in REGISTRY}
+    assert builder_of("bogus") is None
