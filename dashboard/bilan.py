@@ -68,6 +68,7 @@ class BilanLine:
     trend_text: str
     comments: list[Comment] = field(default_factory=list)
     status: str | None = None   # the year's transmission status (see data_access/transmission.py)
+    note: str = ""              # the year's cohort flag: "cohorte incomplète (40 % en cours)", "médiane non estimable"
 
     @property
     def has_series(self) -> bool:
@@ -241,6 +242,7 @@ def _line(ind: Indicator, result: IndicatorResult, year: int) -> BilanLine:
         + (" action(s) en cours" if calendar and value is not None else ""),
         previous_text=with_flag(value_text(ind, previous, prev_hidden, prev_status), flags[1]),
         status=status,
+        note=flags[0],
         # a change from or to an incomplete cohort is cases not closed yet, not a change
         change_text=("—" if hidden or prev_hidden or "partiel" in (status, prev_status) or any(flags)
                      else change_text(ind, value, previous)),
@@ -400,6 +402,7 @@ def bilan_table(bilan: Bilan) -> pd.DataFrame:
                                              else line.previous * (100 if share else 1)),
                 f"Données {bilan.year}": STATUS_LABELS.get(line.status, ""),
                 f"Secret statistique {bilan.year}": "s" if line.hidden else "",
+                f"Remarque {bilan.year}": line.note,
                 "Unité": "%" if share else (ks.fixed_unit or line.indicator.unit or "nombre"),
                 "Évolution": line.change_text,
                 "Verdict": line.verdict_label,

@@ -258,3 +258,15 @@ def test_the_bilan_flags_the_incomplete_cohort_and_shows_no_change(store):
     assert line.value_text == "50,0\u202f% · cohorte incomplète (40\u202f% en cours)"
     assert line.previous_text == "80,0\u202f%"
     assert line.change_text == "—"
+    from dashboard import bilan_export as X
+
+    summary = B.bilan_table(bilan).set_index("Indicateur")
+    assert summary.loc["Q6.C6.I2", "Remarque 2020"] == "cohorte incomplète (40\u202f% en cours)"
+    import io
+
+    from openpyxl import load_workbook
+
+    ws = load_workbook(io.BytesIO(X.to_xlsx(bilan)))["Bilan"]
+    header = [c.value for c in ws[3]]
+    row = next(r for r in ws.iter_rows(min_row=4, values_only=True) if r[header.index("Indicateur")] == "Q6.C6.I2")
+    assert row[header.index("Remarque 2020")] == "cohorte incomplète (40\u202f% en cours)"
