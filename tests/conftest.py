@@ -312,6 +312,19 @@ def cli(capsys, monkeypatch):
     return run
 
 
+@pytest.fixture
+def init_store(cli, new_database_url):
+    """An engine on a fresh store made with ``init`` (reference data, no sample): the store of the
+    known-answer tests, which import hand-made partner files into it."""
+    from data_access.db import make_engine
+
+    url = new_database_url()
+    assert cli("--database-url", url, "init").returncode == 0
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture(scope="module")
 def store_url(new_database_url):
     """A sample store the test module may write to (one per module)."""

@@ -23,7 +23,6 @@ from dashboard.referentiel import load_referentiel, parse_referentiel
 from dashboard.tables import NOT_ESTIMABLE, data_table
 from data_access import imports
 from data_access import indicator_data as sqlagg
-from data_access.db import make_engine
 
 HEADER = ("Référence de la situation;Département;Date de signalement;Début de l'arrêt de travail;"
           "Date de la solution;Signalé par;Statut du salarié;Régime;Taille de l'entreprise;RQTH;Cause;"
@@ -32,13 +31,8 @@ RETAINED, FAILED, OPEN = "maintien_meme_poste", "licenciement_inaptitude", "en_c
 
 
 @pytest.fixture
-def store(cli, new_database_url):
-    """An engine on a store made with ``init`` (reference data, no sample)."""
-    url = new_database_url()
-    assert cli("--database-url", url, "init").returncode == 0
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
+def store(init_store):
+    return init_store
 
 
 def _d(day: dt.date | None) -> str:

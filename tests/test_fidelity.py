@@ -18,17 +18,12 @@ from dashboard.indicators import Reference, compute
 from dashboard.intake_context import context_kwargs
 from dashboard.referentiel import load_referentiel
 from data_access import imports
-from data_access.db import make_engine, table
+from data_access.db import table
 
 
 @pytest.fixture
-def store(cli, new_database_url):
-    """An engine on a store made with ``init`` (reference data, no sample)."""
-    url = new_database_url()
-    assert cli("--database-url", url, "init").returncode == 0
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
+def store(init_store):
+    return init_store
 
 
 def load(engine, name: str, text: str) -> None:

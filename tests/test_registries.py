@@ -25,7 +25,7 @@ from dashboard.referentiel import load_referentiel
 from data_access import imports, records, transmission
 from data_access.dataset_files import dataset_frame
 from data_access.datasets import DATASET_LIST, DATASETS
-from data_access.db import make_engine, table
+from data_access.db import table
 from data_access.intake import IntakeError
 from data_access.reference import REFERENCE_TABLES
 from data_access.users import add_user
@@ -45,13 +45,8 @@ NEW_DATASETS = {
 
 
 @pytest.fixture
-def store(cli, new_database_url):
-    """An engine on a store made with ``init`` (reference data, no sample)."""
-    url = new_database_url()
-    assert cli("--database-url", url, "init").returncode == 0
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
+def store(init_store):
+    return init_store
 
 
 def _csv(text: str) -> bytes:
