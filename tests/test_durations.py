@@ -175,17 +175,23 @@ def test_a_delay_with_open_cases_is_a_kaplan_meier_median_and_can_be_not_estimab
 # --- incomplete cohorts ------------------------------------------------------------------------------
 
 
-def test_a_cohort_forty_percent_open_is_flagged_and_left_out_of_the_verdict(store):
-    # Q6.C6.I2, taux de maintien des situations closes, Isère: 20 cases signalled each year.
-    plan = {2017: (12, 8, 0), 2018: (14, 6, 0), 2019: (16, 4, 0), 2020: (6, 6, 8)}   # retained, failed, open
+def cohort_cases(plan: dict, prefix: str) -> list[str]:
+    """Case rows of Isère from ``{year: (retained, failed, still open)}``: two cases signalled on the 3rd
+    of each month from January, closed 100 days later unless still open."""
     rows = []
     for year, (kept, failed, still_open) in plan.items():
         outcomes = [RETAINED] * kept + [FAILED] * failed + [OPEN] * still_open
         for i, outcome in enumerate(outcomes):
             sig = dt.date(year, 1 + i // 2, 3)
-            rows.append(case(f"K{year}-{i}", sig, outcome=outcome,
+            rows.append(case(f"{prefix}{year}-{i}", sig, outcome=outcome,
                              solution=None if outcome == OPEN else sig + dt.timedelta(days=100)))
-    load_cases(store, rows)
+    return rows
+
+
+def test_a_cohort_forty_percent_open_is_flagged_and_left_out_of_the_verdict(store):
+    # Q6.C6.I2, taux de maintien des situations closes, Isère: 20 cases signalled each year.
+    plan = {2017: (12, 8, 0), 2018: (14, 6, 0), 2019: (16, 4, 0), 2020: (6, 6, 8)}   # retained, failed, open
+    load_cases(store, cohort_cases(plan, "K"))
     res = run(store, "Q6.C6.I2", 2017, 2020)
     sel = res.selection_series().set_index("year")
     # closed cases only: 12/20, 14/20, 16/20, and 6/12 in 2020 (8 of its 20 cases still open: 40 %)
@@ -238,14 +244,7 @@ def test_the_bilan_flags_the_incomplete_cohort_and_shows_no_change(store):
     from dashboard.referentiel import load_referentiel
 
     plan = {2019: (16, 4, 0), 2020: (6, 6, 8)}   # retained, failed, still open
-    rows = []
-    for year, (kept, failed, still_open) in plan.items():
-        outcomes = [RETAINED] * kept + [FAILED] * failed + [OPEN] * still_open
-        for i, outcome in enumerate(outcomes):
-            sig = dt.date(year, 1 + i // 2, 3)
-            rows.append(case(f"B{year}-{i}", sig, outcome=outcome,
-                             solution=None if outcome == OPEN else sig + dt.timedelta(days=100)))
-    load_cases(store, rows)
+    load_cases(store, cohort_cases(plan, "B"))
     bilan = B.build_bilan(store, load_referentiel(), Reference.from_engine(store), "CME38", 2020, with_comments=False)
     line = next(ln for s in bilan.sections for ln in s.lines if ln.indicator.id == "Q6.C6.I2")
     # 2020: 6 of the 12 closed cases retained (50 %), 8 of 20 still open (40 %); 2019: 16 / 20 = 80 %
