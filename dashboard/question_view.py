@@ -20,7 +20,7 @@ from . import ui
 from .comments_ui import comment_dialog, comments_for, show_comments
 from .figures import build_figures, comparison_figure, plotly_config
 from .filters import Filters, territory_label
-from .formatting import fmt_date
+from .formatting import fmt_date, fmt_number
 from .indicators import Reference, compute
 from .referentiel import Indicator, load_referentiel
 from .results import IndicatorResult
@@ -176,7 +176,11 @@ def indicator_block(block: Block, filters: Filters | None = None, comments: pd.D
                 cols = {"category_label": "Catégorie", "value": "Effectif"}
                 if "dimension_label" in result.detail and result.detail["dimension"].nunique() > 1:
                     cols = {"dimension_label": "Selon", **cols}
-                st.dataframe(result.detail[list(cols)].rename(columns=cols), hide_index=True)
+                shown = result.detail[list(cols)].rename(columns=cols)
+                # a secret cell reads "s" (the statistical institutes' mark), not an empty "None"
+                shown["Effectif"] = [("s (secret statistique)" if h else fmt_number(v, 0))
+                                     for v, h in zip(result.detail["value"], result.detail["hidden"])]
+                st.dataframe(shown, hide_index=True)
             recs = block.records
             if recs is not None:
                 st.markdown(f"**Enregistrements** ({len(recs)} les plus récents)" if len(recs) >= 200 else
