@@ -126,11 +126,14 @@ def suppress(values: Mapping[Key, float], relations: Iterable[Relation], thresho
                 protect |= {k for k in with_linked([pick]) if values[k] != 0}
                 progress = True
                 break
-            # only deduced unpublished cells left: protect them, so that the relation that gives
-            # them back gets a secondary cell in the next round
+            # only deduced unpublished cells left: protect one of them (the smallest), so that the
+            # relation that gives it back gets a secondary cell in the next round. One is enough to
+            # cut this relation; protecting them all would also protect cells that merely repeat a
+            # published one (a year's numerator and its copy in the period's chain) and force that
+            # published cell to be hidden for nothing.
             derived = {m for m in rel.members if m in unpublished and m in reason and values[m] != 0} - protect
             if derived:
-                protect |= derived
+                protect.add(min(derived, key=lambda m: (values[m], order[m])))
                 progress = True
                 break
         if not progress:  # nothing left that could be hidden: hide every non-zero cell of those relations

@@ -89,10 +89,12 @@ def test_an_unpublished_small_rest_is_secret_too():
 def test_a_chain_through_unpublished_cells_is_cut_where_it_can_be():
     # P (not shown) = Y1 10 + Y2 12 (the years); P = A 3 + R (not shown); R = E1 9 + E2 10.
     # P and R are deduced from the published cells, then A = P - R: A's own relation has nothing
-    # visible left to hide, so the relations giving P and R back each lose their smallest cell.
+    # visible left to hide, so one of P and R (the smaller, R) must stop being deducible: the relation
+    # giving R back loses its smallest cell, E1. Then R = E1 + 10 and A = 22 - R = 12 - E1: A lies
+    # anywhere in 0..12, and A + R = 22 ≥ 5. Hiding a year as well (Y1) would protect nothing more.
     v = {"P": 22, "Y1": 10, "Y2": 12, "A": 3, "R": 19, "E1": 9, "E2": 10}
     rels = [Relation("P", ("Y1", "Y2")), Relation("P", ("A", "R")), Relation("R", ("E1", "E2"))]
-    assert suppress(v, rels, T, unpublished={"P", "R"}) == {"A", "Y1", "E1"}
+    assert suppress(v, rels, T, unpublished={"P", "R"}) == {"A", "E1"}
 
 
 def test_hidden_for_another_reason_is_protected_like_a_small_cell():
@@ -396,3 +398,19 @@ def test_a_detail_by_two_columns_keeps_each_partition_secret(tiny):
     table = tables.data_table(res)
     assert {"Détail du numérateur (période) · Taille de l'entreprise",
             "Détail du numérateur (période) · Secteur de l'entreprise"} <= set(table["Série"])
+
+
+def test_a_detailed_share_keeps_its_large_region_series(sample_engine):
+    """Regression: Q3.C2.I1 (companies among callers, detailed by size and sector) once lost its whole
+    region series, every year in the hundreds, to a cascade of protected copies of published cells."""
+    from dashboard.filters import Filters
+    from dashboard.indicators import Reference, compute
+    from dashboard.referentiel import load_referentiel
+
+    res = compute(sample_engine, load_referentiel().indicator("Q3.C2.I1"), Filters(2016, 2020),
+                  Reference.from_engine(sample_engine))
+    sel = res.selection_series()
+    assert (sel["numerator"] >= THRESHOLD).all() and not sel["hidden"].any(), sel
+    d = res.detail
+    # what is hidden in the detail is a small cell or its secondary partner, never a large total
+    assert (d.loc[~d["hidden"], "value"] >= THRESHOLD).all()
