@@ -28,6 +28,8 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
+from .kinds import spec
+
 Key = Hashable
 
 
@@ -155,8 +157,6 @@ PERIOD = "période"
 
 def _measures(kind: str) -> dict[str, str]:
     """Counted measure of the per-territory frame -> the series column holding it."""
-    from .kinds import spec
-
     return spec(kind).secret_measures
 
 
@@ -290,8 +290,6 @@ def apply_to_result(result, frames: dict, territories, perimeters, selection: st
     cells.territorial(frames.get("total"), measures, codes, scopes, years)
 
     b, by_all = result.breakdown, frames.get("breakdown")
-    from .kinds import spec
-
     b_measures = ["numerator", "denominator"] if spec(kind).ratio else ["value"]
     if b is not None and not b.empty and by_all is not None and set(b_measures) <= set(measures):
         by_all = by_all.assign(category=by_all["category"].map(category_key))
