@@ -3,12 +3,12 @@
 Declares the navigation (home, one page per evaluative question, comparisons, bilans,
 data pages), the global filters bound to the URL and the account box. With
 ``MAINTIEN_PUBLIC_READ=false`` only the sign-in page shows until a user signs in. Every page view
-starts with the "données fictives" banner (dashboard.ui.sample_banner).
+starts with the "données fictives" banner (dashboard.views.ui.sample_banner).
 """
 
 import streamlit as st
 
-from dashboard import auth, ui
+from dashboard.views import auth, ui
 from data_access.settings import get_settings
 
 st.set_page_config(
@@ -20,33 +20,33 @@ st.set_page_config(
 
 engine = ui.engine()
 user = auth.current_user()
-signin = st.Page("pages/connexion.py", title="Connexion", icon=":material/login:", url_path="connexion")
+signin = st.Page("app_pages/connexion.py", title="Connexion", icon=":material/login:", url_path="connexion")
 if not get_settings().public_read and user is None:  # reading closed: only the sign-in page
     navigation = st.navigation([signin])
     st.session_state["filters"] = ui.default_filters()
     navigation.run()
     st.stop()
-home = st.Page("pages/home.py", title="Accueil · vue de pilotage", icon=":material/dashboard:", default=True)
+home = st.Page("app_pages/home.py", title="Accueil · vue de pilotage", icon=":material/dashboard:", default=True)
 data_pages = [
-    st.Page("pages/completude.py", title="Complétude des données", icon=":material/fact_check:",
+    st.Page("app_pages/completude.py", title="Complétude des données", icon=":material/fact_check:",
             url_path="completude"),
-    st.Page("pages/import.py", title="Importer un fichier", icon=":material/upload_file:", url_path="import"),
-    st.Page("pages/saisie.py", title="Saisie", icon=":material/edit_note:", url_path="saisie"),
-    st.Page("pages/journal.py", title="Journal des écritures", icon=":material/history:", url_path="journal"),
+    st.Page("app_pages/import.py", title="Importer un fichier", icon=":material/upload_file:", url_path="import"),
+    st.Page("app_pages/saisie.py", title="Saisie", icon=":material/edit_note:", url_path="saisie"),
+    st.Page("app_pages/journal.py", title="Journal des écritures", icon=":material/history:", url_path="journal"),
 ]
 if user is not None and user.is_admin:
-    data_pages.append(st.Page("pages/comptes.py", title="Comptes", icon=":material/group:", url_path="comptes"))
+    data_pages.append(st.Page("app_pages/comptes.py", title="Comptes", icon=":material/group:", url_path="comptes"))
 data_pages.append(signin)
 navigation = st.navigation({
     "Pilotage": [home],
     "Questions évaluatives": ui.question_pages(),
     "Comparer": [
-        st.Page("pages/comparaison.py", title="Territoires de Rhône-Alpes", icon=":material/map:",
+        st.Page("app_pages/comparaison.py", title="Territoires de Rhône-Alpes", icon=":material/map:",
                 url_path="comparaison"),
-        st.Page("pages/regions.py", title="Régions métropolitaines", icon=":material/public:", url_path="regions"),
+        st.Page("app_pages/regions.py", title="Régions métropolitaines", icon=":material/public:", url_path="regions"),
     ],
     "Bilans": [
-        st.Page("pages/bilan.py", title="Bilan annuel d'un CME", icon=":material/description:", url_path="bilan"),
+        st.Page("app_pages/bilan.py", title="Bilan annuel d'un CME", icon=":material/description:", url_path="bilan"),
     ],
     "Données": data_pages,
 }, expanded=True)  # every page listed: no English "View more" link

@@ -382,7 +382,6 @@ def header_index(ds: Dataset) -> dict[str, str]:
     return out
 
 
-_PARTNERS = "le partenaire qui produit la donnée"
 
 DATASET_LIST: list[Dataset] = [
     Dataset(

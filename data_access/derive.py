@@ -11,12 +11,6 @@ from __future__ import annotations
 import pandas as pd
 
 
-def _days(start, end):
-    if start is None or end is None or pd.isna(start) or pd.isna(end):
-        return None
-    return (pd.Timestamp(end) - pd.Timestamp(start)).days
-
-
 def derive_frame(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     """Fill the derived columns of a frame about to be written to ``table``."""
     if table == "retention_case":

@@ -1,7 +1,7 @@
 """SQL aggregates behind every indicator of the référentiel.
 
 Each function takes a référentiel *source* (duck-typed, see
-``dashboard/referentiel.py``), the filters (years, territory codes in scope,
+``dashboard/core/referentiel.py``), the filters (years, territory codes in scope,
 institution) and returns a small pandas DataFrame aggregated by the database.
 The same SQL runs on SQLite and PostgreSQL.
 """

@@ -1,6 +1,6 @@
 """SQLModel tables of the store.
 
-The schema is designed from the référentiel d'évaluation (dashboard/referentiel.yaml):
+The schema is designed from the référentiel d'évaluation (dashboard/core/referentiel.yaml):
 every indicator of the six questions reads one of these tables. Conventions:
 
 - ``territory_code`` always references ``territory.code``: ``R82`` for the

@@ -33,9 +33,9 @@ def _raw(ds: Dataset, rows: list[dict]) -> RawTable:
     return RawTable(FORM, headers, cells, [None] * len(rows), "formulaire")  # type: ignore[list-item]
 
 
-def _validate(conn: Connection, ds: Dataset, rows: list[dict], user: User):
+def _validate(conn: Connection, ds: Dataset, rows: list[dict], user: User, context: dict | None = None):
     require_writer(user, what="saisir des données")
-    ctx = intake.load_context(conn, allowed_territories=user.allowed_territories())
+    ctx = intake.load_context(conn, allowed_territories=user.allowed_territories(), **(context or {}))
     v = intake.validate(ds, _raw(ds, rows), ctx)
     if v.problems:
         raise intake.IntakeError(v.messages())
@@ -51,7 +51,7 @@ def _key_clash(conn: Connection, ds: Dataset, rec: dict, record_id: int | None) 
         cond.append(tbl.c[ds.lookup.fk] == rec[ds.lookup.fk])
     found = conn.execute(select(tbl.c.id).where(and_(*cond))).first()
     if found and found[0] != record_id:
-        shown = ", ".join(f"{ds.field(k).header} = {intake._show(rec.get(k))}" for k in ds.key)
+        shown = ", ".join(f"{ds.field(k).header} = {intake.show_value(rec.get(k))}" for k in ds.key)
         return f"{FORM} : un enregistrement existe déjà avec la même clé ({shown}) ; modifiez-le plutôt."
     return None
 
@@ -71,13 +71,15 @@ def _check_old_territory(conn: Connection, ds: Dataset, old: dict, user: User, w
     require_writer(user, terr, what)
 
 
-def save_record(engine: Engine, dataset: str, values: dict, user: User, record_id: int | None = None) -> int:
-    """Add (``record_id`` None) or edit one row; returns its id."""
+def save_record(engine: Engine, dataset: str, values: dict, user: User, record_id: int | None = None, *,
+                context: dict | None = None) -> int:
+    """Add (``record_id`` None) or edit one row; returns its id. ``context``: what the référentiel tells
+    the validation (:func:`dashboard.services.importing.context_kwargs`), as for an imported file."""
     ds = DATASETS[dataset]
     if "id" not in ds.tbl.c:
         raise ValueError(f"{dataset} has no id: use save_rows")
     with write_transaction(engine) as conn:
-        v, ctx = _validate(conn, ds, [values], user)
+        v, ctx = _validate(conn, ds, [values], user, context)
         rec = v.rows[0]
         old = None
         if record_id is not None:
@@ -86,8 +88,8 @@ def save_record(engine: Engine, dataset: str, values: dict, user: User, record_i
         clash = _key_clash(conn, ds, rec, record_id)
         if clash:
             raise intake.IntakeError(clash)
-        intake._fill_derived(ds, [rec])
-        row_values = intake._row_values(ds, rec)
+        intake.fill_derived(ds, [rec])
+        row_values = intake.row_values(ds, rec)
         if old is None:
             record_id = int(conn.execute(insert(ds.tbl).values(row_values)).inserted_primary_key[0])
             action, added, updated = "saisie", 1, 0
@@ -96,7 +98,7 @@ def save_record(engine: Engine, dataset: str, values: dict, user: User, record_i
                 row_values.pop(col, None)
             conn.execute(update(ds.tbl).where(ds.tbl.c.id == record_id).values(row_values))
             action, added, updated = "modification", 0, 1
-        intake._write_children(conn, ds, [(record_id, rec)])
+        intake.write_children(conn, ds, [(record_id, rec)])
         version = bump_data_version(conn)
         journal_record(conn, username=user.username, action=action, dataset=ds.name,
                        territory_code=intake.row_territory(ds, ctx, rec),
@@ -106,7 +108,7 @@ def save_record(engine: Engine, dataset: str, values: dict, user: User, record_i
 
 
 def _describe(ds: Dataset, rec: dict, record_id) -> str:
-    shown = ", ".join(f"{ds.field(k).header} = {intake._show(rec.get(k))}" for k in ds.key)
+    shown = ", ".join(f"{ds.field(k).header} = {intake.show_value(rec.get(k))}" for k in ds.key)
     return f"{ds.label} n° {record_id} : {shown}"
 
 
@@ -123,11 +125,12 @@ def delete_record(engine: Engine, dataset: str, record_id: int, user: User) -> N
                        data_version=version, detail=_describe(ds, old, record_id))
 
 
-def save_rows(engine: Engine, dataset: str, rows: list[dict], user: User) -> intake.Outcome:
+def save_rows(engine: Engine, dataset: str, rows: list[dict], user: User, *,
+              context: dict | None = None) -> intake.Outcome:
     """Replace the scope the rows cover (as an import of these rows would)."""
     ds = DATASETS[dataset]
     with engine.connect() as conn:
-        v, _ = _validate(conn, ds, rows, user)
+        v, _ = _validate(conn, ds, rows, user, context)
         pv = intake.preview(conn, v)
     return intake.apply(engine, pv, username=user.username, action="saisie")
 

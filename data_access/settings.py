@@ -30,6 +30,11 @@ class Settings(BaseSettings):
         description="Cells of case-level breakdowns counting fewer persons are hidden.",
     )
     sample_scale: int = Field(default=1, ge=1, validation_alias="MAINTIEN_SAMPLE_SCALE")
+    referentiel_path: Path | None = Field(
+        default=None, validation_alias="MAINTIEN_REFERENTIEL",
+        description="Another référentiel YAML than the charter's (dashboard/core/referentiel.yaml), e.g. a copy "
+                    "with one more indicator (tests/test_referentiel.py runs tests against one).",
+    )
     auto_sample: bool = Field(
         default=True, validation_alias="MAINTIEN_AUTO_SAMPLE",
         description="Fill an empty default SQLite store with the sample data on first start.",
@@ -81,10 +86,6 @@ class Settings(BaseSettings):
     @property
     def import_max_bytes(self) -> int:
         return int(self.import_max_mb * 1024 * 1024)
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
 
     @property
     def is_default_store(self) -> bool:

@@ -1,6 +1,6 @@
 """Translate a référentiel *source* into SQL.
 
-A source (see ``dashboard/referentiel.py``) names a table, an optional parent
+A source (see ``dashboard/core/referentiel.py``) names a table, an optional parent
 table joined through its foreign key, the time column (date or year), the
 territory column, a population filter (``where``) and what to aggregate. This
 module turns it into SQLAlchemy Core expressions, so that every indicator is
@@ -71,7 +71,7 @@ def _referenced(value: str):
 
 
 # The operators of the référentiel's filter language, ``{column: {operator: value}}``: the one table
-# that the référentiel schema (dashboard/referentiel.py) checks names against and that ``condition``
+# that the référentiel schema (dashboard/core/referentiel.py) checks names against and that ``condition``
 # turns into SQL. "Not equal" and "not in" keep NULLs (a missing value is not the excluded one).
 OPERATORS: dict[str, Any] = {
     "ne": lambda col, v: or_(col != v, col.is_(None)),

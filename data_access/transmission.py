@@ -28,7 +28,6 @@ from sqlalchemy.engine import Connection
 from .datasets import DATASET_LIST, Dataset
 from .db import table
 
-STATUSES = ("transmis", "zero", "partiel", "non_transmis")
 STATUS_LABELS = {
     "transmis": "transmis",
     "zero": "aucun (déclaré)",

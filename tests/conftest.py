@@ -156,8 +156,8 @@ def empty_engine(new_database_url):
 
 def fill_with_sample(url: str) -> str:
     """Migrate the store at ``url`` and load the scale-1 sample into it; returns the URL."""
-    from dashboard.sample import load_sample
     from data_access.db import make_engine, upgrade_schema
+    from sample_data.generator import load_sample
 
     engine = make_engine(url)
     upgrade_schema(engine)
@@ -301,7 +301,7 @@ def cli(capsys, monkeypatch):
     after an import is switched off: it is timed by the benchmarks, not needed by these checks)."""
     from dashboard.cli import main
 
-    monkeypatch.setattr("dashboard.warm.warm_aggregates", lambda engine: 0)
+    monkeypatch.setattr("dashboard.core.warm.warm_aggregates", lambda engine: 0)
 
     def run(*args):
         capsys.readouterr()

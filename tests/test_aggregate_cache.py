@@ -4,9 +4,9 @@ import json
 
 from sqlalchemy import func, select
 
-from dashboard.filters import Filters
-from dashboard.indicators import Reference, compute
-from dashboard.referentiel import load_referentiel
+from dashboard.core.filters import Filters
+from dashboard.core.indicators import Reference, compute
+from dashboard.core.referentiel import load_referentiel
 from data_access.bundle import export_bundle, import_bundle, import_table_file
 from data_access.db import make_engine, table, upgrade_schema
 

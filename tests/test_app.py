@@ -2,11 +2,11 @@
 
 import pytest
 
-from dashboard.referentiel import load_referentiel
+from dashboard.core.referentiel import load_referentiel
 
-PAGES = (["pages/home.py"] + [f"pages/{q.page}.py" for q in load_referentiel().questions]
-         + ["pages/comparaison.py", "pages/regions.py", "pages/bilan.py", "pages/completude.py", "pages/import.py",
-            "pages/saisie.py", "pages/journal.py", "pages/connexion.py"])
+PAGES = (["app_pages/home.py"] + [f"app_pages/{q.page}.py" for q in load_referentiel().questions]
+         + ["app_pages/comparaison.py", "app_pages/regions.py", "app_pages/bilan.py", "app_pages/completude.py", "app_pages/import.py",
+            "app_pages/saisie.py", "app_pages/journal.py", "app_pages/connexion.py"])
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def test_every_page_loads_without_exception(app, page):
 @pytest.mark.parametrize("question", load_referentiel().questions, ids=lambda q: q.id)
 def test_question_page_shows_every_indicator_id(app, question):
     at = app.run()
-    at.switch_page(f"pages/{question.page}.py")
+    at.switch_page(f"app_pages/{question.page}.py")
     at.run()
     captions = {c.value for c in at.caption}
     ids = [i.id for i in load_referentiel().indicators(question.id)]
@@ -59,7 +59,7 @@ def test_filters_are_bound_to_the_url(app):
 
 def test_single_territory_view(app):
     at = app.run()
-    at.switch_page("pages/q4_animations_territoriales.py")
+    at.switch_page("app_pages/q4_animations_territoriales.py")
     at.run()
     at.sidebar.selectbox(key="territoire").set_value("CME42")
     at.run()
@@ -69,7 +69,7 @@ def test_single_territory_view(app):
 
 def test_every_block_has_data_under_default_filters(app):
     at = app.run()
-    at.switch_page("pages/q4_animations_territoriales.py")
+    at.switch_page("app_pages/q4_animations_territoriales.py")
     at.run()
     assert not [i for i in at.info if "Pas de données" in i.value]
 
@@ -78,7 +78,7 @@ def test_a_period_without_data_says_so(app):
     at = app.run()
     at.sidebar.select_slider(key="periode").set_value((2016, 2016))
     at.run()
-    at.switch_page("pages/q3_info_sante_emploi.py")
+    at.switch_page("app_pages/q3_info_sante_emploi.py")
     at.run()
     assert not at.exception
     # the resource-contact matrix starts later than 2016 in the sample, other blocks have data

@@ -12,10 +12,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import text
 
-from dashboard import bilan as B
-from dashboard import bilan_export as X
-from dashboard.indicators import Reference
-from dashboard.referentiel import load_referentiel
+from dashboard.core.indicators import Reference
+from dashboard.core.referentiel import load_referentiel
+from dashboard.reports import bilan as B
+from dashboard.reports import bilan_export as X
 from tests.conftest import ROOT, skip_or_fail
 
 REF = load_referentiel()
@@ -58,7 +58,7 @@ def test_year_values_change_and_trend_come_from_the_store(sample_engine, loire_2
     assert line.change_text.startswith(("+" if delta > 0 else "−") + str(abs(delta)))
     # the Loire's CTME count rises against a "to zero" target, on a handful of sessions a year: over
     # 2016-2019 (3, 5, 7, 9) the Poisson test of trend gives p = 6,8 %, not enough to conclude
-    # (dashboard/verdict.py, rule 2); over 2016-2020 it is (see test_question_pages)
+    # (dashboard/core/verdict.py, rule 2); over 2016-2020 it is (see test_question_pages)
     assert line.verdict_code == "a_confirmer"
     assert "faibles effectifs : 6 par an en médiane" in line.trend_text
     assert "2016-2019" in line.trend_text

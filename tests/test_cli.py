@@ -31,7 +31,7 @@ def test_coverage_json_lists_every_indicator_with_data(sample_url):
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     ids = [i["id"] for i in payload["indicators"]]
-    from dashboard.referentiel import load_referentiel
+    from dashboard.core.referentiel import load_referentiel
 
     ref = load_referentiel()   # counts from the référentiel (the charter's own are guarded in test_referentiel)
     assert payload["summary"]["questions_1_5"] == sum(len(ref.indicators(q.id)) for q in ref.questions

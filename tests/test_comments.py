@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy import func, select
 
-from dashboard.bilan import build_bilan, comment_targets
-from dashboard.indicators import Reference
-from dashboard.referentiel import load_referentiel
+from dashboard.core.indicators import Reference
+from dashboard.core.referentiel import load_referentiel
+from dashboard.reports.bilan import build_bilan, comment_targets
 from data_access import comments as store
 from data_access.db import table
 from data_access.users import load_user
@@ -120,7 +120,7 @@ HOSTILE = ("Lecture de la Loire : ![x](http://127.0.0.1:9/pixel.png) et [clic](j
 def test_escape_markdown_leaves_nothing_to_interpret():
     import re
 
-    from dashboard.comments_ui import WORD_JOINER, escape_markdown
+    from dashboard.views.comments import WORD_JOINER, escape_markdown
 
     out = escape_markdown("![x](http://127.0.0.1:9/p.png) [a](javascript:b) <img src=x> **g** _i_ # t :red[r] $x$ "
                           "www.exemple.fr a@b.fr 1. c \\ · 12/03/2020")
@@ -173,12 +173,12 @@ def _nothing_interpreted(at):
 
 
 def test_the_bilan_page_shows_comments_as_plain_text(app_factory, hostile_url):
-    at = _open_page(app_factory, hostile_url, "pages/bilan.py", cme="CME42", annee="2019")
+    at = _open_page(app_factory, hostile_url, "app_pages/bilan.py", cme="CME42", annee="2019")
     assert _nothing_interpreted(at) == 3  # the whole bilan, question 4, the CTME indicator
 
 
 def test_the_question_page_shows_comments_as_plain_text(app_factory, hostile_url):
-    at = _open_page(app_factory, hostile_url, "pages/q4_animations_territoriales.py")
+    at = _open_page(app_factory, hostile_url, "app_pages/q4_animations_territoriales.py")
     at.sidebar.selectbox(key="territoire").set_value("CME42")
     at.run()
     assert not at.exception, at.exception
@@ -190,7 +190,7 @@ def test_the_html_and_pdf_bilans_show_comments_as_escaped_text(hostile_url, tmp_
     import subprocess
     from html import unescape
 
-    from dashboard import bilan_export as X
+    from dashboard.reports import bilan_export as X
     from data_access.db import make_engine
 
     eng = make_engine(hostile_url)

@@ -32,7 +32,7 @@ def _texts(at):
 
 
 def test_comparison_page_draws_map_ranking_and_trends(app):
-    at = _open(app, "pages/comparaison.py", indicateur="Q4.C3.I1")
+    at = _open(app, "app_pages/comparaison.py", indicateur="Q4.C3.I1")
     assert at.selectbox(key="cmp_question").value == "Q4"
     assert at.selectbox(key="cmp_ind_Q4").value == "Q4.C3.I1"
     charts = _charts(at)
@@ -47,7 +47,7 @@ def test_comparison_page_draws_map_ranking_and_trends(app):
 
 
 def test_switching_level_and_measure(app):
-    at = _open(app, "pages/comparaison.py", indicateur="Q3.C4.I1")
+    at = _open(app, "app_pages/comparaison.py", indicateur="Q3.C4.I1")
     assert at.radio(key="cmp_level").options == ["Départements", "Territoires de CME"]
     assert len(at.dataframe[0].value) == 8
     at.radio(key="cmp_level").set_value("cme")
@@ -64,7 +64,7 @@ def test_switching_level_and_measure(app):
 
 
 def test_regions_page_ranks_the_region(app):
-    at = _open(app, "pages/regions.py")
+    at = _open(app, "app_pages/regions.py")
     text = _texts(at)
     assert "Auvergne-Rhône-Alpes en 2020" in text and "sur 13" in text
     assert "Depuis le 1er janvier 2016" in text
@@ -75,7 +75,7 @@ def test_regions_page_ranks_the_region(app):
 
 
 def test_bilan_page_shows_the_bilan_and_its_exports(app):
-    at = _open(app, "pages/bilan.py", cme="CME42", annee="2019")
+    at = _open(app, "app_pages/bilan.py", cme="CME42", annee="2019")
     assert at.selectbox(key="bilan_cme").value == "CME42"
     assert "Bilan 2019 · CME Loire" in [h.value for h in at.header]
     subheaders = [s.value for s in at.subheader]
@@ -89,7 +89,7 @@ def test_bilan_page_shows_the_bilan_and_its_exports(app):
 
 
 def test_bilan_page_follows_the_territory_picked(app):
-    at = _open(app, "pages/bilan.py", cme="CME42", annee="2019")
+    at = _open(app, "app_pages/bilan.py", cme="CME42", annee="2019")
     at.selectbox(key="bilan_cme").set_value("CME01")
     at.run()
     assert not at.exception
@@ -97,7 +97,7 @@ def test_bilan_page_follows_the_territory_picked(app):
 
 
 def test_question_page_offers_comments_per_indicator(app):
-    at = _open(app, "pages/q6_indicateurs_maintien.py")
+    at = _open(app, "app_pages/q6_indicateurs_maintien.py")
     at.sidebar.selectbox(key="territoire").set_value("38")
     at.run()
     assert not at.exception

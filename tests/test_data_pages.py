@@ -21,7 +21,7 @@ def _texts(at):
 
 
 def test_sign_in_with_a_demo_account_and_a_wrong_password(app_factory, store_url):
-    at = _open(app_factory, store_url, "pages/connexion.py")
+    at = _open(app_factory, store_url, "app_pages/connexion.py")
     at.text_input(key="signin_username").set_value("animateur38")
     at.text_input(key="signin_password").set_value("mauvais-mot-de-passe")
     at.get("form_submit_button")[0].click()
@@ -39,7 +39,7 @@ def test_sign_in_with_a_demo_account_and_a_wrong_password(app_factory, store_url
 
 
 def test_completeness_page(app_factory, store_url):
-    at = _open(app_factory, store_url, "pages/completude.py")
+    at = _open(app_factory, store_url, "app_pages/completude.py")
     labels = {m.label: m.value for m in at.metric}
     assert int(labels["Livraisons manquantes"]) >= 1  # the sample's late partner misses 2020
     assert int(labels["Dont en retard"]) >= 1
@@ -48,21 +48,21 @@ def test_completeness_page(app_factory, store_url):
 
 
 def test_import_page_needs_a_writer(app_factory, store_url):
-    at = _open(app_factory, store_url, "pages/import.py")
+    at = _open(app_factory, store_url, "app_pages/import.py")
     assert "Connectez-vous pour importer des fichiers" in _texts(at)
     assert not at.get("file_uploader")
-    at = _open(app_factory, store_url, "pages/import.py", user="lecteur")
+    at = _open(app_factory, store_url, "app_pages/import.py", user="lecteur")
     assert "permet de lire" in _texts(at)
-    at = _open(app_factory, store_url, "pages/import.py", user="animateur38")
+    at = _open(app_factory, store_url, "app_pages/import.py", user="animateur38")
     assert at.get("file_uploader")
 
 
 def test_journal_needs_an_account_and_lists_writes(app_factory, store_url):
-    at = _open(app_factory, store_url, "pages/journal.py")
+    at = _open(app_factory, store_url, "app_pages/journal.py")
     assert "connectez-vous pour le consulter" in _texts(at)
     assert not at.dataframe
-    from dashboard.bilan import comment_targets
-    from dashboard.referentiel import load_referentiel
+    from dashboard.core.referentiel import load_referentiel
+    from dashboard.reports.bilan import comment_targets
     from data_access import comments
     from data_access.db import make_engine
     from data_access.users import load_user
@@ -71,7 +71,7 @@ def test_journal_needs_an_account_and_lists_writes(app_factory, store_url):
     comments.add(eng, target="Q4", territory="CME38", year=2019, text="Lecture 2019.", user=load_user(eng, "animateur38"),
                  valid_targets=comment_targets(load_referentiel()))
     eng.dispose()
-    at = _open(app_factory, store_url, "pages/journal.py", user="admin")
+    at = _open(app_factory, store_url, "app_pages/journal.py", user="admin")
     frame = at.dataframe[0].value
     assert "animateur38" in set(frame["Utilisateur"]) and "Commentaire" in set(frame["Action"])
 
@@ -81,7 +81,7 @@ def test_accounts_page_is_for_administrators(app_factory, store_url):
     at.session_state["auth_username"] = "animateur38"
     at.run()
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/comptes.py")  # not even in the navigation of a non-administrator
-    at = _open(app_factory, store_url, "pages/comptes.py", user="admin")
+        at.switch_page("app_pages/comptes.py")  # not even in the navigation of a non-administrator
+    at = _open(app_factory, store_url, "app_pages/comptes.py", user="admin")
     names = set(at.dataframe[0].value["Identifiant"])
     assert {"admin", "animateur38", "animateur69", "lecteur"} <= names

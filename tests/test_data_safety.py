@@ -19,8 +19,8 @@ import pytest
 from conftest import ROOT, data_fingerprint, journal_outcomes
 from sqlalchemy import func, select, text
 
-from dashboard.formats_doc import EXAMPLES
-from dashboard.intake_context import context_kwargs
+from dashboard.reports.formats_doc import EXAMPLES
+from dashboard.services.importing import context_kwargs
 from data_access import imports, intake
 from data_access.dataset_files import dataset_frame
 from data_access.datasets import DATASET_LIST, DATASETS, scope_territory_problems
@@ -189,9 +189,9 @@ def test_a_store_made_with_init_accepts_every_shipped_example(empty_engine, cli,
         # … and the numbers: CME38's CTME sessions of 2019 and 38's calls, counted by hand in the files
         ctme_2019 = [r for r in _csv_rows("ctme_session") if r[0] == "CME38" and r[1].endswith("/2019")]
         calls_2019 = [r for r in _csv_rows("ise_call") if r[2] == "38" and r[1].endswith("/2019")]
-        from dashboard.filters import Filters
-        from dashboard.indicators import Reference, compute
-        from dashboard.referentiel import load_referentiel
+        from dashboard.core.filters import Filters
+        from dashboard.core.indicators import Reference, compute
+        from dashboard.core.referentiel import load_referentiel
 
         ref, referentiel = Reference.from_engine(engine), load_referentiel()
         for ind_id, terr, expected in (("Q4.C3.I1", "CME38", len(ctme_2019)), ("Q3.C4.I1", "38", len(calls_2019))):

@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.figures import build_figures
-from dashboard.filters import Filters
-from dashboard.indicators import Reference, compute, weighted_quantiles
-from dashboard.intake_context import context_kwargs
-from dashboard.referentiel import load_referentiel, parse_referentiel
-from dashboard.tables import NOT_ESTIMABLE, data_table
+from dashboard.core.filters import Filters
+from dashboard.core.indicators import Reference, compute, weighted_quantiles
+from dashboard.core.referentiel import load_referentiel, parse_referentiel
+from dashboard.render.figures import build_figures
+from dashboard.render.tables import NOT_ESTIMABLE, data_table
+from dashboard.services.importing import context_kwargs
 from data_access import imports
 from data_access import indicator_data as sqlagg
 
@@ -239,9 +239,9 @@ def test_every_outcome_indicator_of_retention_cases_is_a_cohort_and_only_delays_
 
 
 def test_the_bilan_flags_the_incomplete_cohort_and_shows_no_change(store):
-    from dashboard import bilan as B
-    from dashboard.indicators import Reference
-    from dashboard.referentiel import load_referentiel
+    from dashboard.core.indicators import Reference
+    from dashboard.core.referentiel import load_referentiel
+    from dashboard.reports import bilan as B
 
     plan = {2019: (16, 4, 0), 2020: (6, 6, 8)}   # retained, failed, still open
     load_cases(store, cohort_cases(plan, "B"))
@@ -251,7 +251,7 @@ def test_the_bilan_flags_the_incomplete_cohort_and_shows_no_change(store):
     assert line.value_text == "50,0\u202f% · cohorte incomplète (40\u202f% en cours)"
     assert line.previous_text == "80,0\u202f%"
     assert line.change_text == "—"
-    from dashboard import bilan_export as X
+    from dashboard.reports import bilan_export as X
 
     summary = B.bilan_table(bilan).set_index("Indicateur")
     assert summary.loc["Q6.C6.I2", "Remarque 2020"] == "cohorte incomplète (40\u202f% en cours)"

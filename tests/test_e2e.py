@@ -14,8 +14,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from dashboard.load import start_server
-from dashboard.referentiel import load_referentiel
+from dashboard.core.referentiel import load_referentiel
+from dashboard.tools.load import start_server
 from tests.conftest import BACKEND, ROOT, skip_or_fail
 
 pytestmark = pytest.mark.e2e

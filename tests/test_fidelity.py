@@ -3,7 +3,7 @@
 Each test makes a store with ``init`` (reference data only, not the sample), imports small hand-made
 partner files through the validating importer (``imports.check`` / ``imports.confirm``), computes the
 expected values by hand from those rows, and reads the indicator back with
-:func:`dashboard.indicators.compute`.
+:func:`dashboard.core.indicators.compute`.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import math
 import pytest
 from sqlalchemy import insert
 
-from dashboard.filters import Filters
-from dashboard.indicators import Reference, compute
-from dashboard.intake_context import context_kwargs
-from dashboard.referentiel import load_referentiel
+from dashboard.core.filters import Filters
+from dashboard.core.indicators import Reference, compute
+from dashboard.core.referentiel import load_referentiel
+from dashboard.services.importing import context_kwargs
 from data_access import imports
 from data_access.db import table
 

@@ -15,8 +15,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from dashboard import figures
-from dashboard.figures import (
+from dashboard.core.kinds import KINDS as REGISTRY
+from dashboard.core.referentiel import load_referentiel
+from dashboard.core.results import IndicatorResult, Verdict
+from dashboard.render import figures
+from dashboard.render.figures import (
     ACCENT,
     BUILDERS,
     MAX_CALENDAR_ITEMS,
@@ -28,9 +31,6 @@ from dashboard.figures import (
     comparison_figure,
     plotly_config,
 )
-from dashboard.kinds import KINDS as REGISTRY
-from dashboard.referentiel import load_referentiel
-from dashboard.results import IndicatorResult, Verdict
 
 NNBSP = "\u202f"
 YEARS = [2016, 2017, 2018, 2019, 2020]

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from dashboard.filters import REGION, Filters, describe, territory_label, territory_options, territory_scope
+from dashboard.core.filters import REGION, Filters, describe, territory_label, territory_options, territory_scope
 
 TERR = pd.DataFrame([
     {"code": "R82", "name": "Rhône-Alpes", "level": "region", "parent_code": None},

@@ -3,8 +3,8 @@ current, and every example file must import into the sample store without a prob
 
 import pytest
 
-from dashboard import formats_doc
-from dashboard.intake_context import context_kwargs
+from dashboard.reports import formats_doc
+from dashboard.services.importing import context_kwargs
 from data_access import intake
 from data_access.datasets import DATASETS
 

@@ -1,6 +1,6 @@
 import datetime as dt
 
-from dashboard.formatting import fmt_date, fmt_number, fmt_percent
+from dashboard.core.formatting import fmt_date, fmt_number, fmt_percent
 
 NNBSP = "\u202f"  # narrow no-break space: the French thousands separator (CLDR)
 

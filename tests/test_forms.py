@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from dashboard import forms_view
+from dashboard.views import forms as forms_view
 from data_access import records
 from data_access.datasets import DATASETS
 from data_access.db import table
@@ -16,7 +16,7 @@ from data_access.intake import IntakeError
 from data_access.users import load_user
 from data_access.vocabulary import VOCABULARIES
 
-PAGE = "pages/saisie.py"
+PAGE = "app_pages/saisie.py"
 NEW_DATE = dt.date(2020, 6, 15)
 
 

@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from dashboard.intake_context import context_kwargs
+from dashboard.services.importing import context_kwargs
 from data_access import intake
 from data_access.dataset_files import dataset_frame, to_csv_bytes, to_xlsx_bytes
 from data_access.datasets import DATASETS, normalise_header

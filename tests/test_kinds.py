@@ -1,4 +1,4 @@
-"""The registry of indicator kinds (dashboard/kinds.py): declared once, read everywhere."""
+"""The registry of indicator kinds (dashboard/core/kinds.py): declared once, read everywhere."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.kinds import KINDS, kinds_where, spec
-from dashboard.referentiel import load_referentiel
+from dashboard.core.kinds import KINDS, kinds_where, spec
+from dashboard.core.referentiel import load_referentiel
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -91,7 +91,7 @@ def test_every_operator_is_tested():
 
 
 def test_the_referentiel_accepts_exactly_these_operators():
-    from dashboard.referentiel import OPERATORS as SCHEMA_OPERATORS
+    from dashboard.core.referentiel import OPERATORS as SCHEMA_OPERATORS
 
     assert set(SCHEMA_OPERATORS) == set(OPERATORS)
 

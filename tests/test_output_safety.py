@@ -18,11 +18,11 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from dashboard.bilan import build_bilan, comment_targets
-from dashboard.bilan_export import to_xlsx
-from dashboard.indicators import Reference
-from dashboard.referentiel import load_referentiel
-from dashboard.tables import to_csv_bytes
+from dashboard.core.indicators import Reference
+from dashboard.core.referentiel import load_referentiel
+from dashboard.render.tables import to_csv_bytes
+from dashboard.reports.bilan import build_bilan, comment_targets
+from dashboard.reports.bilan_export import to_xlsx
 from data_access import comments
 from data_access.bundle import (
     UNUSABLE_PASSWORD,
@@ -147,8 +147,8 @@ def test_block_csv_quotes_labels_that_could_start_a_formula():
 
 
 def test_problems_csv_quotes_values_found_in_the_file(store):
-    from dashboard.import_view import _problems_frame
-    from dashboard.intake_context import context_kwargs
+    from dashboard.services.importing import context_kwargs
+    from dashboard.views.imports import _problems_frame
     from data_access import intake
 
     data = ("CME;Date de la séance;Situations examinées;Institutions participantes\r\n"

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from dashboard.referentiel import load_referentiel
+from dashboard.core.referentiel import load_referentiel
 from data_access.bundle import export_bundle, import_bundle
 from data_access.db import make_engine, upgrade_schema
 
@@ -41,7 +41,7 @@ def app(sample_url, app_factory):
 
 def _open(at, question, territory=None):
     at.run()
-    at.switch_page(f"pages/{question.page}.py")
+    at.switch_page(f"app_pages/{question.page}.py")
     at.run()
     if territory:
         at.sidebar.selectbox(key="territoire").set_value(territory)
@@ -103,8 +103,8 @@ def test_ctme_shows_the_zero_target_and_the_story_verdict(app):
 
 
 def test_every_directional_indicator_has_a_verdict_on_the_sample(sample_engine):
-    from dashboard.filters import Filters
-    from dashboard.indicators import Reference, compute
+    from dashboard.core.filters import Filters
+    from dashboard.core.indicators import Reference, compute
 
     ref = Reference.from_engine(sample_engine)
     missing = []
@@ -117,8 +117,8 @@ def test_every_directional_indicator_has_a_verdict_on_the_sample(sample_engine):
 
 
 def _compute(engine, indicator_id, **filters):
-    from dashboard.filters import Filters
-    from dashboard.indicators import Reference, compute
+    from dashboard.core.filters import Filters
+    from dashboard.core.indicators import Reference, compute
 
     ref = Reference.from_engine(engine)
     return compute(engine, REF.indicator(indicator_id), Filters(2016, 2020, **filters), ref)
@@ -137,7 +137,7 @@ def test_existence_with_explicit_flag_keeps_missing_as_unknown(sample_engine):
 
 
 def test_many_categories_are_grouped_in_the_stacked_bars(sample_engine):
-    from dashboard.figures import MAX_STACKED, OTHERS_LABEL, build_figures
+    from dashboard.render.figures import MAX_STACKED, OTHERS_LABEL, build_figures
 
     res = _compute(sample_engine, "Q4.C2.I4")  # structures mobilised to answer the needs (dozens of them)
     assert res.breakdown["category"].nunique() > MAX_STACKED

@@ -4,7 +4,7 @@ reference data.
 
 Each test makes a store with ``init`` (reference data only, not the sample), imports small hand-made
 files through the validating importer (``imports.check`` / ``imports.confirm``: CSV UTF-8 with BOM and
-``;``, or XLSX), and compares the indicator values of :func:`dashboard.indicators.compute` with values
+``;``, or XLSX), and compares the indicator values of :func:`dashboard.core.indicators.compute` with values
 counted by hand from those rows. Runs on SQLite and, with ``MAINTIEN_TEST_BACKEND=postgresql``, on
 PostgreSQL.
 """
@@ -18,10 +18,10 @@ import math
 import pytest
 from sqlalchemy import func, select
 
-from dashboard.filters import Filters
-from dashboard.indicators import Reference, compute
-from dashboard.intake_context import context_kwargs
-from dashboard.referentiel import load_referentiel
+from dashboard.core.filters import Filters
+from dashboard.core.indicators import Reference, compute
+from dashboard.core.referentiel import load_referentiel
+from dashboard.services.importing import context_kwargs
 from data_access import imports, records, transmission
 from data_access.dataset_files import dataset_frame
 from data_access.datasets import DATASET_LIST, DATASETS
@@ -620,7 +620,7 @@ CME42;Plan de communication Isère;Lettre;courriel;01/10/2019;15/10/2019
 def test_the_shipped_examples_of_the_new_datasets_import_into_an_init_store(store):
     """Parents first (instances are reference data; plans and freins before what names them), each example
     CSV then its XLSX (same rows: nothing changes)."""
-    from dashboard.formats_doc import EXAMPLES
+    from dashboard.reports.formats_doc import EXAMPLES
 
     order = ["instance", "action_plan", "frein", "plan_action", "diagnostic", "at_tool", *NEW_DATASETS]
     for name in order:

@@ -1,6 +1,6 @@
 from collections import Counter
 
-from dashboard.rollup import RollUp
+from dashboard.core.rollup import RollUp
 
 
 def _r(**counts):
@@ -57,9 +57,9 @@ def test_coverage_wording():
 
 
 def test_roll_up_counts_results_with_a_target_and_a_confirmer():
-    from dashboard.referentiel import load_referentiel
-    from dashboard.results import IndicatorResult, Verdict
-    from dashboard.rollup import most_off_track, roll_up
+    from dashboard.core.referentiel import load_referentiel
+    from dashboard.core.results import IndicatorResult, Verdict
+    from dashboard.core.rollup import most_off_track, roll_up
 
     ref = load_referentiel()
     directed = [i for i in ref.indicators() if i.direction != "none" and not i.spread][:4]
@@ -83,8 +83,8 @@ def test_roll_up_counts_results_with_a_target_and_a_confirmer():
 def test_question_page_and_home_show_the_verdict_rule_and_the_coverage(sample_url, app_factory):
     import re
 
-    from dashboard.referentiel import load_referentiel
-    from dashboard.verdict import ROLE_DOC
+    from dashboard.core.referentiel import load_referentiel
+    from dashboard.core.verdict import ROLE_DOC
 
     q = load_referentiel().question("Q4")
     at = app_factory(sample_url).run()
@@ -96,7 +96,7 @@ def test_question_page_and_home_show_the_verdict_rule_and_the_coverage(sample_ur
     rule = [e for e in at.expander if e.label == "Comment lire les verdicts"]
     assert len(rule) == 1 and rule[0].markdown[0].value == ROLE_DOC.strip()
     # a question page: the rule at the top, with the minimum volume and "non transmis"
-    at.switch_page(f"pages/{q.page}.py")
+    at.switch_page(f"app_pages/{q.page}.py")
     at.run()
     assert not at.exception, at.exception
     rule = [e for e in at.expander if e.label == "Comment lire les verdicts"]
@@ -110,11 +110,11 @@ def test_question_page_and_home_show_the_verdict_rule_and_the_coverage(sample_ur
 
 
 def test_the_bilan_states_the_minimum_volume_and_colours_a_confirmer(sample_engine):
-    from dashboard import bilan as B
-    from dashboard import bilan_export as X
-    from dashboard.indicators import Reference
-    from dashboard.referentiel import load_referentiel
-    from dashboard.verdict import MIN_VOLUME
+    from dashboard.core.indicators import Reference
+    from dashboard.core.referentiel import load_referentiel
+    from dashboard.core.verdict import MIN_VOLUME
+    from dashboard.reports import bilan as B
+    from dashboard.reports import bilan_export as X
 
     bilan = B.build_bilan(sample_engine, load_referentiel(), Reference.from_engine(sample_engine), "CME42", 2019,
                           sample=True)

@@ -4,9 +4,9 @@ import pandas as pd
 import pytest
 from sqlmodel import SQLModel
 
-from dashboard.coverage import indicator_coverage
-from dashboard.sample import build_sample_frames
+from dashboard.core.coverage import indicator_coverage
 from data_access.vocabulary import VOCABULARIES
+from sample_data.generator import build_sample_frames
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_every_code_of_case_level_vocabularies_appears(frames):
 
 
 def test_every_indicator_has_sample_data(sample_engine):
-    from dashboard.referentiel import load_referentiel
+    from dashboard.core.referentiel import load_referentiel
 
     cov = indicator_coverage(sample_engine)
     assert len(cov) == len(load_referentiel().indicators())

@@ -1,4 +1,4 @@
-"""Statistical secrecy, primary and secondary (dashboard/secrecy.py, docs/secrecy.md).
+"""Statistical secrecy, primary and secondary (dashboard/core/secrecy.py, docs/secrecy.md).
 
 Unit tests of the rule on tables whose hidden cells are worked out by hand, then a walk through
 every output of a territory-year with tiny counts imported into a store made with ``init``.
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.secrecy import Relation, suppress
+from dashboard.core.secrecy import Relation, suppress
 
 T = 5  # the threshold of every unit test
 
@@ -143,19 +143,19 @@ def _file() -> bytes:
 def tiny(tmp_path_factory, request):
     """A store made with init holding the 24 calls above; yields (engine, reference, référentiel)."""
     from dashboard.cli import main
-    from dashboard.indicators import Reference
-    from dashboard.referentiel import load_referentiel
+    from dashboard.core.indicators import Reference
+    from dashboard.core.referentiel import load_referentiel
     from data_access import imports
     from data_access.db import make_engine
 
     url = request.getfixturevalue("new_database_url")()
-    import dashboard.warm
-    warm = dashboard.warm.warm_aggregates
-    dashboard.warm.warm_aggregates = lambda engine: 0
+    import dashboard.core.warm
+    warm = dashboard.core.warm.warm_aggregates
+    dashboard.core.warm.warm_aggregates = lambda engine: 0
     try:
         assert main(["--database-url", url, "init"]) == 0
     finally:
-        dashboard.warm.warm_aggregates = warm
+        dashboard.core.warm.warm_aggregates = warm
     engine = make_engine(url)
     checked = imports.check(engine, _file(), "ise_call.csv", username="t")
     assert checked.ok, checked.problems
@@ -165,8 +165,8 @@ def tiny(tmp_path_factory, request):
 
 
 def _compute(tiny, ind_id, territory):
-    from dashboard.filters import Filters
-    from dashboard.indicators import compute
+    from dashboard.core.filters import Filters
+    from dashboard.core.indicators import compute
 
     engine, ref, referentiel = tiny
     return compute(engine, referentiel.indicator(ind_id), Filters(2019, 2019, territory), ref,
@@ -217,7 +217,7 @@ def _visible_small(frame, cols) -> list:
 def test_no_small_cell_is_readable_in_any_case_level_result(tiny):
     """Every case-level indicator, every territory: no count between 0 and the threshold is left."""
     engine, ref, referentiel = tiny
-    from dashboard.filters import territory_options
+    from dashboard.core.filters import territory_options
 
     checked = 0
     for ind in referentiel.indicators():
@@ -241,8 +241,8 @@ def test_no_small_cell_is_readable_in_any_case_level_result(tiny):
 def test_the_region_minus_the_other_territories_gives_nothing_back(tiny):
     """Map frame (per département): the hidden cells sum to 0 or to at least the threshold, and
     never a single one, so region − visible départements recomputes none of them."""
-    from dashboard.filters import Filters
-    from dashboard.territorial import territorial_results
+    from dashboard.core.filters import Filters
+    from dashboard.core.territorial import territorial_results
 
     engine, ref, referentiel = tiny
     for ind_id, truth in (("Q3.C4.I1", CALLS_BY_DEP), ("Q3.C2.I2", COMPANIES_BY_DEP)):
@@ -261,10 +261,10 @@ def test_the_region_minus_the_other_territories_gives_nothing_back(tiny):
 
 
 def test_csv_figures_map_and_ranking_show_no_hidden_number(tiny):
-    from dashboard import figures, maps, tables
-    from dashboard.filters import Filters
-    from dashboard.geo import features_for
-    from dashboard.territorial import ranking, territorial_results
+    from dashboard.core.filters import Filters
+    from dashboard.core.territorial import ranking, territorial_results
+    from dashboard.render import figures, maps, tables
+    from dashboard.render.geo import features_for
 
     engine, ref, referentiel = tiny
     for ind_id in ("Q3.C4.I1", "Q3.C2.I1", "Q3.C2.I2"):
@@ -301,8 +301,8 @@ def test_csv_figures_map_and_ranking_show_no_hidden_number(tiny):
 def test_bilan_xlsx_and_html_blank_the_secret_cells(tiny):
     from openpyxl import load_workbook
 
-    from dashboard import bilan as B
-    from dashboard import bilan_export as X
+    from dashboard.reports import bilan as B
+    from dashboard.reports import bilan_export as X
 
     engine, ref, referentiel = tiny
     bilan = B.build_bilan(engine, referentiel, ref, "CME38", 2019, small_cell_threshold=THRESHOLD,
@@ -350,7 +350,7 @@ def test_the_question_page_shows_no_hidden_number(tiny, app_factory, monkeypatch
     monkeypatch.setenv("MAINTIEN_SMALL_CELL_THRESHOLD", str(THRESHOLD))
     at = app_factory(engine.url.render_as_string(hide_password=False))
     at.run()
-    at.switch_page("pages/q3_info_sante_emploi.py")
+    at.switch_page("app_pages/q3_info_sante_emploi.py")
     at.run()
     at.sidebar.selectbox(key="territoire").set_value("38")
     at.run()
@@ -381,7 +381,7 @@ def test_a_detail_by_two_columns_keeps_each_partition_secret(tiny):
     """Q3.C2.I1 (companies among callers) details its numerator by company size and by sector.
     Region, 2019: 11 company callers — by size moins_11 3 (Isère), 11_49 2 (Ain), 50_249 6 (Rhône);
     by sector all 11 "non renseigné". Sizes 3 and 2 are secret (< 5) and together 5 = 11 − 6: enough."""
-    from dashboard import figures, tables
+    from dashboard.render import figures, tables
 
     res = _compute(tiny, "Q3.C2.I1", "R82")
     d = res.detail
@@ -403,9 +403,9 @@ def test_a_detail_by_two_columns_keeps_each_partition_secret(tiny):
 def test_a_detailed_share_keeps_its_large_region_series(sample_engine):
     """Regression: Q3.C2.I1 (companies among callers, detailed by size and sector) once lost its whole
     region series, every year in the hundreds, to a cascade of protected copies of published cells."""
-    from dashboard.filters import Filters
-    from dashboard.indicators import Reference, compute
-    from dashboard.referentiel import load_referentiel
+    from dashboard.core.filters import Filters
+    from dashboard.core.indicators import Reference, compute
+    from dashboard.core.referentiel import load_referentiel
 
     res = compute(sample_engine, load_referentiel().indicator("Q3.C2.I1"), Filters(2016, 2020),
                   Reference.from_engine(sample_engine))

@@ -370,7 +370,7 @@ def test_cli_user_unlock(store, cli):
 def test_client_address_from_streamlit_or_the_trusted_proxy(monkeypatch):
     from streamlit.runtime.context import StreamlitHeaders
 
-    from dashboard import auth
+    from dashboard.views import auth
 
     headers = StreamlitHeaders([("X-Forwarded-For", "10.9.9.9, 198.51.100.20"),
                                 ("X-Forwarded-For", "203.0.113.77")])
@@ -509,7 +509,7 @@ def test_the_accounts_page_shows_the_delays_and_unlocks(app_factory, writable_sa
         at = app_factory(url)
         at.session_state["auth_username"] = "admin"
         at.run()
-        at.switch_page("pages/comptes.py")
+        at.switch_page("app_pages/comptes.py")
         at.run()
         assert not at.exception, at.exception
         assert "Connexions retardées" in [h.value for h in at.subheader]

@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from dashboard import geo, maps
-from dashboard import territorial as T
-from dashboard.filters import Filters
-from dashboard.indicators import Reference
-from dashboard.referentiel import load_referentiel
-from dashboard.results import Verdict
+from dashboard.core import territorial as T
+from dashboard.core.filters import Filters
+from dashboard.core.indicators import Reference
+from dashboard.core.referentiel import load_referentiel
+from dashboard.core.results import Verdict
+from dashboard.render import geo, maps
 
 REF = load_referentiel()
 

@@ -14,12 +14,12 @@ import io
 import pandas as pd
 import pytest
 
-from dashboard import bilan as B
-from dashboard import bilan_export as X
-from dashboard.filters import Filters
-from dashboard.indicators import Reference, compute
-from dashboard.referentiel import load_referentiel
-from dashboard.tables import data_table, to_csv_bytes
+from dashboard.core.filters import Filters
+from dashboard.core.indicators import Reference, compute
+from dashboard.core.referentiel import load_referentiel
+from dashboard.render.tables import data_table, to_csv_bytes
+from dashboard.reports import bilan as B
+from dashboard.reports import bilan_export as X
 from data_access import imports, transmission
 from data_access.db import make_engine
 
@@ -135,7 +135,7 @@ def test_the_question_page_shows_zero_and_the_missing_year(store, app_factory):
     url, engine = store
     at = app_factory(url)
     at.run()
-    at.switch_page("pages/q4_animations_territoriales.py")
+    at.switch_page("app_pages/q4_animations_territoriales.py")
     at.run()
     at.sidebar.selectbox(key="territoire").set_value("CME69")
     at.run()
@@ -197,7 +197,7 @@ def test_the_form_declares_a_year_within_the_users_territories(store):
 
 def test_a_share_sent_as_its_value_only_is_kept(new_database_url):
     from dashboard.cli import main
-    from dashboard.intake_context import context_kwargs
+    from dashboard.services.importing import context_kwargs
 
     url = new_database_url()
     assert main(["--database-url", url, "init"]) == 0
@@ -224,7 +224,7 @@ def test_a_share_sent_as_its_value_only_is_kept(new_database_url):
 
 
 def test_the_chart_marks_the_missing_year(store):
-    from dashboard.figures import build_figures
+    from dashboard.render.figures import build_figures
 
     url, engine = store
     result, _ = _series(engine, "CME69")
@@ -236,7 +236,7 @@ def test_the_chart_marks_the_missing_year(store):
 
 
 def test_a_running_total_is_not_carried_into_a_year_not_sent():
-    from dashboard.indicators import _cumulate
+    from dashboard.core.indicators import _cumulate
 
     series = pd.DataFrame({
         "scope": ["selection"] * 4, "year": [2016, 2017, 2018, 2019],

@@ -1,4 +1,4 @@
-"""The verdict rule (dashboard.verdict) on hand-made series: exact codes, French reasons."""
+"""The verdict rule (dashboard.core.verdict) on hand-made series: exact codes, French reasons."""
 
 import math
 
@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.results import Verdict
-from dashboard.verdict import ROLE_DOC, relative_slope, theil_sen_slope, verdict
+from dashboard.core.results import Verdict
+from dashboard.core.verdict import ROLE_DOC, relative_slope, theil_sen_slope, verdict
 
 NAN = float("nan")
 
@@ -349,8 +349,8 @@ def test_step_change_in_the_wrong_direction_is_not_on_track():
 
 # --- issue 12: zero and bounds, minimum volume, judged years ----------------------------------
 
-from dashboard.results import VERDICT_LABELS, VERDICT_RANK  # noqa: E402
-from dashboard.verdict import MIN_VOLUME, judged_values, median_volume, poisson_trend_p, volumes_of  # noqa: E402
+from dashboard.core.results import VERDICT_LABELS, VERDICT_RANK  # noqa: E402
+from dashboard.core.verdict import MIN_VOLUME, judged_values, median_volume, poisson_trend_p, volumes_of  # noqa: E402
 
 
 def test_to_zero_at_a_true_zero_is_atteint_even_on_a_handful_of_events():
@@ -524,13 +524,13 @@ def test_a_confirmer_has_a_label_and_ranks_with_the_codes_that_do_not_judge():
 
 
 def test_a_confirmer_has_a_colour_and_a_badge_everywhere():
-    from dashboard.figures import VERDICT_COLORS, VERDICT_ORDER
-    from dashboard.question_view import VERDICT_STYLE
+    from dashboard.render.figures import VERDICT_COLORS, VERDICT_ORDER
+    from dashboard.views.question import VERDICT_STYLE
 
     assert set(VERDICT_COLORS) == set(VERDICT_LABELS) == set(VERDICT_STYLE) == set(VERDICT_ORDER)
     from pathlib import Path
 
-    css = (Path(__file__).parents[1] / "dashboard" / "templates" / "bilan.html.j2").read_text(encoding="utf-8")
+    css = (Path(__file__).parents[1] / "dashboard" / "reports" / "templates" / "bilan.html.j2").read_text(encoding="utf-8")
     assert all(f".v-{code}" in css for code in VERDICT_LABELS)
 
 
@@ -577,9 +577,9 @@ def small_store(new_database_url, tmp_path_factory):
 
 
 def _judge(engine, indicator_id, territory="CME38"):
-    from dashboard.filters import Filters
-    from dashboard.indicators import Reference, compute
-    from dashboard.referentiel import load_referentiel
+    from dashboard.core.filters import Filters
+    from dashboard.core.indicators import Reference, compute
+    from dashboard.core.referentiel import load_referentiel
 
     ind = load_referentiel().indicator(indicator_id)
     return compute(engine, ind, Filters(2016, 2020, territory), Reference.from_engine(engine))

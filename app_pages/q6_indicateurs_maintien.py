@@ -1,0 +1,6 @@
+"""Question 6 of the référentiel d'évaluation (layout driven by dashboard/core/referentiel.yaml)."""
+
+from dashboard.views import ui
+from dashboard.views.question import render_question
+
+render_question("Q6", ui.current_filters())

@@ -1,0 +1,258 @@
+"""Référentiel-driven question pages (one general mechanism for Q1-Q6).
+
+A page shows the question's wording and one-line synthesis, then each judgement
+criterion ("on aura réussi si…") as a section with its roll-up, and inside it one
+block per indicator: référentiel id, charts fitting the kind, target and verdict,
+source and last update, and the exact data behind it (CSV).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.core.filters import Filters, territory_label
+from dashboard.core.formatting import fmt_date, fmt_number
+from dashboard.core.indicators import Reference, compute
+from dashboard.core.referentiel import Indicator, load_referentiel
+from dashboard.core.results import IndicatorResult
+from dashboard.core.rollup import roll_up
+from dashboard.render.figures import build_figures, comparison_figure, plotly_config
+from dashboard.render.tables import data_table, records_table, to_csv_bytes
+from dashboard.views import ui
+from dashboard.views.comments import comment_dialog, comments_for, show_comments
+from data_access.settings import get_settings
+
+VERDICT_STYLE = {
+    "atteint": ("green", ":material/check_circle:"),
+    "en_bonne_voie": ("blue", ":material/trending_up:"),
+    "a_surveiller": ("orange", ":material/visibility:"),
+    "defavorable": ("red", ":material/warning:"),
+    "a_confirmer": ("violet", ":material/hourglass_empty:"),
+    "donnees_insuffisantes": ("gray", ":material/help:"),
+}
+TARGET_TEXT = {
+    "up": "Cible : à la hausse ↗",
+    "down": "Cible : à la baisse ↘",
+    "to_zero": "Cible : vers zéro ↘ 0",
+    "stable": "Cible : stabilité →",
+}
+
+
+def reference() -> Reference:
+    data = ui.reference_data(ui.data_version())
+    return Reference(data["territories"], data["perimeters"], data["institutions"], data["all_territories"])
+
+
+@st.cache_data(show_spinner="Calcul des indicateurs…", max_entries=512)
+def indicator_results(indicator_ids: tuple[str, ...], filters_key: tuple, version: int) -> list[IndicatorResult]:
+    """Results for the given indicators under the filters; cached on the filters and the data version."""
+    ref = load_referentiel()
+    filters = Filters(*filters_key)
+    threshold = get_settings().small_cell_threshold
+    engine, reference_data = ui.engine(), reference()
+    return [compute(engine, ref.indicator(i), filters, reference_data, small_cell_threshold=threshold)
+            for i in indicator_ids]
+
+
+def question_results(question_id: str, filters: Filters) -> list[IndicatorResult]:
+    ids = tuple(i.id for i in load_referentiel().indicators(question_id))
+    return indicator_results(ids, filters.cache_key(), ui.data_version())
+
+
+@dataclass
+class Block:
+    """Everything one indicator block draws, prepared once per filters and data version.
+
+    Building Plotly figures costs ~200 ms per indicator; their JSON dicts are cached and
+    handed to ``st.plotly_chart``, which turns a dict back into a figure in a few ms.
+    """
+
+    result: IndicatorResult
+    figures: list[dict]
+    comparison: dict | None
+    rank: str | None
+    table: pd.DataFrame
+    csv: bytes
+    records: pd.DataFrame | None
+
+
+@st.cache_data(show_spinner="Préparation des graphiques…", max_entries=256)
+def question_blocks(question_id: str, filters_key: tuple, version: int) -> list[Block]:
+    ids = tuple(i.id for i in load_referentiel().indicators(question_id))
+    blocks = []
+    for result in indicator_results(ids, filters_key, version):
+        comp = comparison_figure(result) if result.has_data else None
+        table = data_table(result)
+        blocks.append(Block(
+            result=result,
+            figures=[f.to_plotly_json() for f in build_figures(result)] if result.has_data else [],
+            comparison=comp.to_plotly_json() if comp is not None else None,
+            rank=comparison_rank(result),
+            table=table,
+            csv=to_csv_bytes(table),
+            records=records_table(result),
+        ))
+    return blocks
+
+
+def verdict_badge(result: IndicatorResult) -> None:
+    ind = result.indicator
+    if ind.direction == "none" and result.verdict is None:
+        st.badge("Descriptif, sans cible", color="gray", icon=":material/description:")
+        return
+    code = result.verdict.code if result.verdict else "donnees_insuffisantes"
+    color, icon = VERDICT_STYLE[code]
+    label = result.verdict.label if result.verdict else "Données insuffisantes"
+    st.badge(label, color=color, icon=icon)
+    if ind.direction in TARGET_TEXT:
+        st.caption(TARGET_TEXT[ind.direction] + (" · homogénéité entre territoires" if ind.spread else ""))
+
+
+def verdict_rule(key: str) -> None:
+    """The verdict rule in French (``verdict.ROLE_DOC``), folded: minimum volume, "non transmis",
+    "à confirmer", roll-up coverage. Shown on every question page and on the home page."""
+    from dashboard.core.verdict import ROLE_DOC
+
+    with st.expander("Comment lire les verdicts", icon=":material/help:", key=key):
+        st.markdown(ROLE_DOC)
+
+
+def _updated_text() -> str:
+    updated = ui.reference_data(ui.data_version()).get("updated_at")
+    if not updated:
+        return ""
+    try:
+        return f" · données mises à jour le {fmt_date(dt.datetime.fromisoformat(updated))}"
+    except ValueError:
+        return ""
+
+
+def comparison_rank(result: IndicatorResult) -> str | None:
+    """"3e sur 13 (1er = le plus favorable)" for the highlighted region in the latest year."""
+    comp, direction = result.comparison, result.indicator.direction
+    if comp is None or comp.empty or direction not in ("up", "down", "to_zero"):
+        return None
+    latest = comp[comp["year"] == comp["year"].max()].copy()
+    metric = "rate_per_100k" if latest["rate_per_100k"].notna().any() else "value"
+    latest = latest.dropna(subset=[metric]).sort_values(metric, ascending=direction != "up")
+    ranks = list(latest["highlight"])
+    if True not in ranks:
+        return None
+    rank = ranks.index(True) + 1
+    return f"rang {rank}{'er' if rank == 1 else 'e'} sur {len(ranks)} (1er = le plus favorable)"
+
+
+def indicator_block(block: Block, filters: Filters | None = None, comments: pd.DataFrame | None = None) -> None:
+    result = block.result
+    ind: Indicator = result.indicator
+    with st.container(border=True, key=f"block-{ind.id}"):
+        head, badge = st.columns([5, 2], vertical_alignment="top")
+        with head:
+            st.caption(ind.id)
+            st.markdown(f"#### {ind.short_label}")
+            st.caption(ind.label)
+        with badge:
+            verdict_badge(result)
+        if not result.has_data:
+            st.info(f"Pas de données transmises pour {result.selection_label}."
+                    if "status" in result.series else f"Pas de données pour {result.selection_label}.")
+        else:
+            for i, fig in enumerate(block.figures):
+                st.plotly_chart(fig, config=plotly_config(ind.id), theme=None, width="stretch",
+                                key=f"fig-{ind.id}-{i}")
+            if block.comparison is not None:
+                st.markdown("**Comparaison avec les autres régions métropolitaines** (dernière année disponible ; "
+                            "Rhône-Alpes fait partie d'Auvergne-Rhône-Alpes depuis 2016)"
+                            + (f" — {block.rank}" if block.rank else ""))
+                st.plotly_chart(block.comparison, config=plotly_config(f"{ind.id}-regions"), theme=None,
+                                width="stretch", key=f"cmp-{ind.id}")
+            if result.detail is not None and not result.detail.empty:
+                st.markdown("**Détail du numérateur sur la période**")
+                cols = {"category_label": "Catégorie", "value": "Effectif"}
+                if "dimension_label" in result.detail and result.detail["dimension"].nunique() > 1:
+                    cols = {"dimension_label": "Selon", **cols}
+                shown = result.detail[list(cols)].rename(columns=cols)
+                # a secret cell reads "s" (the statistical institutes' mark), not an empty "None"
+                shown["Effectif"] = [("s (secret statistique)" if h else fmt_number(v, 0))
+                                     for v, h in zip(result.detail["value"], result.detail["hidden"])]
+                st.dataframe(shown, hide_index=True)
+            recs = block.records
+            if recs is not None:
+                st.markdown(f"**Enregistrements** ({len(recs)} les plus récents)" if len(recs) >= 200 else
+                            f"**Enregistrements** ({len(recs)})")
+                st.dataframe(recs, hide_index=True, height=min(38 + 35 * len(recs), 300),
+                             column_config={c: st.column_config.DateColumn(c, format="DD/MM/YYYY")
+                                            for c in ("Date", "Début", "Fin") if c in recs})
+        if result.verdict is not None:
+            st.markdown(f"**{result.verdict.label}** — {result.verdict.reason}")
+        notes = []
+        if ind.note:
+            notes.append(ind.note)
+        if result.regional_only:
+            notes.append("Indicateur suivi au niveau régional : les valeurs affichées sont celles de Rhône-Alpes.")
+        if ind.cumulative:
+            notes.append("Valeurs cumulées depuis le début de la période.")
+        transmission = result.transmission_note()
+        if transmission:
+            notes.append(transmission)
+        if result.hidden_cells:
+            notes.append(f"Secret statistique : {result.hidden_cells} cellule(s) de moins de "
+                         f"{result.small_cell_threshold} personnes masquée(s).")
+        if not result.institution_applies:
+            notes.append("Le filtre « institution » ne s'applique pas à cet indicateur (pas de dimension institution).")
+        for n in notes:
+            st.caption(n)
+        st.caption(f"Source : {ind.source.producer}{_updated_text()} · sélection : {result.selection_label}")
+        if filters is not None and comments is not None:
+            _comments_row(ind, filters, comments)
+        with st.expander("Données"):
+            st.dataframe(block.table, hide_index=True)
+            st.download_button("Télécharger (CSV)", data=block.csv, file_name=f"{ind.id}.csv",
+                               mime="text/csv", key=f"csv-{ind.id}", icon=":material/download:")
+
+
+def _comments_row(ind: Indicator, filters: Filters, comments: pd.DataFrame) -> None:
+    """The comments of the territory on this indicator over the period, and the button to write one."""
+    mine = comments[comments["indicator_id"] == ind.id]
+    show_comments(mine)
+    label = f"Commentaires ({len(mine)})" if len(mine) else "Commenter"
+    if st.button(label, key=f"cmt-{ind.id}", icon=":material/edit_note:", type="tertiary"):
+        territories = ui.reference_data(ui.data_version())["territories"]
+        comment_dialog(ind.id, f"{ind.id} · {ind.short_label}", filters.territory,
+                       territory_label(filters.territory, territories), list(filters.years), filters.last_year)
+
+
+def render_question(question_id: str, filters: Filters) -> None:
+    ref = load_referentiel()
+    q = ref.question(question_id)
+    ui.sample_banner()
+    blocks = question_blocks(question_id, filters.cache_key(), ui.data_version())
+    results = [b.result for b in blocks]
+    by_id = {b.result.indicator.id: b for b in blocks}
+    st.title(f"Question {q.number} · {q.title}")
+    st.markdown(f"#### {q.label}")
+    if q.intro:
+        st.markdown(q.intro)
+    summary = roll_up(results)
+    color, icon = VERDICT_STYLE[summary.overall]
+    from dashboard.core.results import VERDICT_LABELS
+
+    st.badge(f"Lecture d'ensemble : {VERDICT_LABELS[summary.overall]}", color=color, icon=icon)
+    page_comments = comments_for(filters.territory, filters.years)
+    st.markdown(f"**Synthèse** ({results[0].selection_label if results else ''}) : {summary.sentence()}")
+    st.caption(summary.short())
+    verdict_rule(key=f"verdict-rule-{question_id}")
+    for c in q.criteria:
+        crit = [by_id[i.id] for i in c.indicators]
+        st.subheader(f"{c.id.split('.')[-1]} · {c.short_label}", anchor=c.id.replace(".", "-").lower())
+        if q.criterion_prefix:
+            st.markdown(f"*{q.criterion_prefix}* {c.label}.")
+        elif c.label != c.short_label:
+            st.markdown(f"{c.label}.")
+        st.caption(f"{c.id} · {roll_up([b.result for b in crit]).short()}")
+        for block in crit:
+            indicator_block(block, filters, page_comments)

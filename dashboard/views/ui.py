@@ -1,0 +1,105 @@
+"""Streamlit glue shared by the entry script and the pages.
+
+Pages stay thin: they call these helpers, which read filters, run cached queries
+and hand frames to builders.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.core.filters import ALL_INSTITUTIONS, REGION, Filters, territory_label, territory_options
+from dashboard.core.referentiel import load_referentiel
+from data_access import queries
+from data_access.db import data_version as _data_version
+
+
+@st.cache_resource(show_spinner="Ouverture de la base…")
+def engine():
+    from dashboard.services.bootstrap import open_store
+
+    return open_store()
+
+
+def data_version() -> int:
+    """Bumped by every import; part of every cache key."""
+    return _data_version(engine())
+
+
+@st.cache_data(show_spinner=False)
+def reference_data(version: int) -> dict:
+    eng = engine()
+    return {
+        "territories": queries.territories(eng),
+        "perimeters": queries.cme_perimeters(eng),
+        "institutions": queries.institutions(eng),
+        "years": queries.reporting_years(eng),
+        "info": queries.store_info(eng),
+        "all_territories": queries.all_territories(eng),
+        "updated_at": queries.last_update(eng),
+    }
+
+
+def sidebar_filters() -> Filters:
+    """The global filters, bound to the URL query string."""
+    ref = reference_data(data_version())
+    years = ref["years"] or [2016]
+    territories, institutions = ref["territories"], ref["institutions"]
+    with st.sidebar:
+        st.markdown("### Filtres")
+        if len(years) > 1:
+            first, last = st.select_slider(
+                "Période", options=years, value=(years[0], years[-1]), key="periode",
+                bind="query-params", help="Années de la Charte prises en compte",
+            )
+        else:
+            first = last = years[0]
+        codes = territory_options(territories) or [REGION]
+        territory = st.selectbox(
+            "Territoire", options=codes, index=0, key="territoire", bind="query-params",
+            format_func=lambda c: territory_label(c, territories),
+            help="La région entière, un territoire de CME ou un département",
+        )
+        inst_codes = [ALL_INSTITUTIONS, *institutions["code"].tolist()]
+        names = dict(zip(institutions["code"], institutions["name"]))
+        institution = st.selectbox(
+            "Institution", options=inst_codes, index=0, key="institution", bind="query-params",
+            format_func=lambda c: "Toutes les institutions" if c == ALL_INSTITUTIONS else names.get(c, c),
+        )
+    return Filters(int(first), int(last), territory or REGION, institution or ALL_INSTITUTIONS)
+
+
+def default_filters() -> Filters:
+    """The whole region over the whole period (no widgets: the sign-in page of a closed dashboard)."""
+    years = reference_data(data_version())["years"] or [2016]
+    return Filters(int(years[0]), int(years[-1]), REGION, ALL_INSTITUTIONS)
+
+
+def current_filters() -> Filters:
+    """The filters the entry script read; every page starts with this call.
+
+    ``app.py`` runs before every page (``st.navigation`` mode: the page scripts live in
+    ``app_pages/``, not in a ``pages/`` folder that would turn on Streamlit's legacy multipage mode),
+    so the filters are always in the session by the time a page runs.
+    """
+    return st.session_state["filters"]
+
+
+def sample_banner() -> None:
+    """The "données fictives" notice, on every page while the sample data are loaded."""
+    info = reference_data(data_version())["info"]
+    if info["sample"]:
+        st.warning(
+            "**Données fictives** — la base contient des données d'exemple générées pour la démonstration ; "
+            "aucun chiffre affiché ne décrit la réalité.",
+            icon=":material/science:",
+        )
+
+
+def question_pages() -> list:
+    """One st.Page per question of the référentiel, in order."""
+    ref = load_referentiel()
+    return [
+        st.Page(f"app_pages/{q.page}.py", title=f"Q{q.number} · {q.title}", url_path=q.page)
+        for q in ref.questions
+    ]

@@ -1,4 +1,0 @@
-from dashboard import completeness_view, ui
-
-ui.current_filters()
-completeness_view.render()

@@ -1,4 +1,0 @@
-from dashboard import journal_view, ui
-
-ui.current_filters()
-journal_view.render()
