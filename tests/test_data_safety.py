@@ -25,6 +25,9 @@ from data_access import imports, intake
 from data_access.dataset_files import dataset_frame
 from data_access.datasets import DATASET_LIST, DATASETS, scope_territory_problems
 from data_access.db import make_engine, table
+
+# the writing step looks its helpers up in its own module: patch them there
+from data_access.intake import write as intake_write
 from data_access.users import load_user
 
 
@@ -291,7 +294,7 @@ def test_a_write_waiting_too_long_for_the_lock_is_refused_in_french(sample_copy,
     checked = imports.check(engine, (EXAMPLES / "ctme_session.csv").read_bytes(), "ctme_session.csv",
                             username="t", context=context_kwargs())
     monkeypatch.setattr(db, "WRITE_LOCK_TIMEOUT_S", 0.5)
-    monkeypatch.setattr(intake, "write_transaction",
+    monkeypatch.setattr(intake_write, "write_transaction",
                         lambda eng: db.write_transaction(eng, timeout_s=0.5))
     before = data_fingerprint(engine)
     with db.write_transaction(make_engine(url)) as held:   # another writer holds the lock
@@ -376,7 +379,7 @@ def test_an_unexpected_error_is_journaled_as_a_failure_and_said_in_french(sample
         raise IntegrityError("INSERT INTO ctme_session (territory_code) VALUES (%(x)s)", {"x": "secret"},
                              Exception("duplicate key value violates unique constraint"))
 
-    monkeypatch.setattr(intake, "write_preview", boom)
+    monkeypatch.setattr(intake_write, "write_preview", boom)
     checked = imports.check(engine, (EXAMPLES / "ctme_session.csv").read_bytes(), "ctme_session.csv",
                             username="t", context=context_kwargs())
     with pytest.raises(imports.ImportFailed) as err:
@@ -414,7 +417,7 @@ def test_the_cli_says_an_unexpected_error_in_french_without_sql(sample_copy, cli
     def boom(conn, pv):
         raise DataError("INSERT INTO x VALUES (%(v)s)", {"v": 3000000000}, Exception("integer out of range"))
 
-    monkeypatch.setattr(intake, "write_preview", boom)
+    monkeypatch.setattr(intake_write, "write_preview", boom)
     result = cli("--database-url", url, "import", EXAMPLES / "ctme_session.csv", "--confirmer-suppressions")
     assert result.returncode == 1
     assert "erreur inattendue" in result.stderr and "INSERT" not in result.stderr and "3000000000" not in result.stderr
