@@ -19,6 +19,7 @@ st.set_page_config(
 )
 
 engine = ui.engine()
+ui.french_widgets()
 user = auth.current_user()
 signin = st.Page("app_pages/connexion.py", title="Connexion", icon=":material/login:", url_path="connexion")
 if not get_settings().public_read and user is None:  # reading closed: only the sign-in page

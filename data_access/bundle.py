@@ -42,6 +42,7 @@ from sqlmodel import SQLModel
 from . import models  # noqa: F401
 from .db import bulk_insert, bump_data_version, current_revision, reset_sequences, store_is_empty, write_transaction
 from .derive import DERIVED_COLUMNS, derive_frame
+from .wording import count
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
@@ -364,7 +365,7 @@ def accounts_without_password(engine: Engine) -> list[str]:
 
 def password_reset_notice(usernames: list[str]) -> str:
     """French sentence telling which accounts need a new password, and how to set it."""
-    return (f"{len(usernames)} compte(s) rechargé(s) sans mot de passe (export fait sans "
+    return (f"{count(len(usernames), 'compte rechargé')} sans mot de passe (export fait sans "
             f"--avec-mots-de-passe) : {', '.join(usernames)}. Ils ne peuvent pas se connecter tant qu'un "
             f"administrateur n'a pas défini leur mot de passe : {RESET_COMMAND}")
 

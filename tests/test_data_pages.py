@@ -36,6 +36,35 @@ def test_sign_in_with_a_demo_account_and_a_wrong_password(app_factory, store_url
     assert at.session_state["auth_username"] == "animateur38"
     assert "Vous êtes connecté" in _texts(at)
     assert "Animateur Isère (démo)" in "\n".join(m.value for m in at.sidebar.markdown)
+    # an animateur's pages open on their CME: the sidebar, hence the home, then the bilan
+    assert at.selectbox(key="territoire").value == "CME38"
+    at.switch_page("app_pages/home.py")
+    at.run()
+    assert "CME Isère" in at.title[0].value
+    at.switch_page("app_pages/bilan.py")
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="bilan_cme").value == "CME38"
+    assert at.selectbox(key="bilan_annee").value == 2020   # the last complete year of the charter
+
+
+def test_home_territory_and_last_complete_year():
+    import datetime as dt
+
+    import pandas as pd
+
+    from dashboard.core.filters import last_complete_year
+    from dashboard.views.ui import home_territory
+
+    territories = pd.DataFrame({"code": ["R82", "CME38", "CME69", "38"], "level": ["region", "cme", "cme",
+                                                                               "departement"]})
+    assert home_territory(frozenset({"CME38"}), territories) == "CME38"
+    assert home_territory(frozenset({"CME38", "38"}), territories) == "CME38"   # the département is inside
+    assert home_territory(frozenset({"CME38", "CME69"}), territories) is None   # two CMEs: no single home
+    assert home_territory(frozenset(), territories) is None                     # administrator, reader
+    assert last_complete_year([2016, 2017, 2018], today=dt.date(2026, 12, 3)) == 2018
+    assert last_complete_year([2024, 2025, 2026], today=dt.date(2026, 12, 3)) == 2025
+    assert last_complete_year([2026], today=dt.date(2026, 12, 3)) == 2026
 
 
 def test_completeness_page(app_factory, store_url):

@@ -87,16 +87,65 @@ def _no_error_box(pg):
     assert pg.get_by_text("This app has encountered an error").count() == 0
 
 
+# The element is on screen (the main area scrolls, not the window).
+ON_SCREEN = """(sel) => { const e = document.querySelector(sel); const r = e && e.getBoundingClientRect();
+                          return !!r && r.bottom > 0 && r.top < window.innerHeight; }"""
+
+
+def _in_viewport(pg, selector: str) -> bool:
+    return pg.evaluate(ON_SCREEN, selector)
+
+
 def test_home_page(live_app, page):
     page.goto(live_app + "/")
-    _settle(page, "Ouvrir la question 6")
-    for n in range(1, 7):
-        assert page.get_by_text(f"Ouvrir la question {n}").count() == 1
+    _settle(page, "Q6 · Indicateurs de maintien")
     page.locator(".st-key-home-overview .js-plotly-plot .main-svg").first.wait_for(timeout=60_000)
+    for n in range(1, 7):
+        assert page.locator(f".st-key-tile-Q{n} .tile-verdict").count() == 1
     _no_error_box(page)
     assert page.get_by_text("Données fictives").first.is_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "home.png"), full_page=True)
+
+
+def test_home_fits_a_projector_and_a_tile_opens_the_indicator_to_discuss(live_app, browser):
+    """At 1280×720 the six verdicts and the summary chart are on the first screen, no scrolling; the
+    "À discuter" line of a tile opens the question page on that indicator's block."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="fr-FR")
+    page = context.new_page()
+    try:
+        page.goto(live_app + "/")
+        _settle(page, "Q6 · Indicateurs de maintien")
+        page.locator(".st-key-home-overview .js-plotly-plot .main-svg").first.wait_for(timeout=60_000)
+        boxes = [page.locator(f".st-key-tile-Q{n} .tile-verdict").bounding_box() for n in range(1, 7)]
+        assert all(b is not None and b["y"] + b["height"] <= 720 for b in boxes), boxes
+        chart = page.locator(".st-key-home-overview").bounding_box()
+        assert chart["y"] + chart["height"] <= 720, chart
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "home-1280x720.png"))
+        link = page.locator("[class*='st-key-worst-'] a").first
+        href = link.get_attribute("href")
+        indicator = parse_qs(urlparse(href).query)["indicateur"][0]
+        link.click()
+        page.wait_for_url(f"**indicateur={indicator}**", timeout=60_000)
+        block = f".st-key-block-{indicator.replace('.', '-')}"
+        page.locator(block).wait_for(timeout=60_000)
+        page.wait_for_function(ON_SCREEN, arg=block, timeout=60_000)
+        _no_error_box(page)
+    finally:
+        context.close()
+
+
+def test_the_index_of_a_question_page_leads_to_each_block(live_app, page):
+    page.goto(f"{live_app}/q3_info_sante_emploi")
+    _settle(page, "Sommaire")
+    last = load_referentiel().indicators("Q3")[-1]
+    block = f".st-key-block-{last.id.replace('.', '-')}"
+    page.locator(block).wait_for(timeout=60_000)
+    assert not _in_viewport(page, block)
+    page.locator(".st-key-question-index").get_by_role("link", name=last.short_label, exact=True).click()
+    page.wait_for_function(ON_SCREEN, arg=block, timeout=30_000)
+    _no_error_box(page)
 
 
 @pytest.mark.parametrize("question", QUESTIONS, ids=lambda q: q.id)
@@ -140,7 +189,7 @@ def test_a_link_reproduces_the_view(live_app, page):
 
 
 def test_clicking_a_departement_on_the_map_opens_its_view(live_app, page):
-    page.goto(f"{live_app}/comparaison?indicateur=Q3.C1.I1")
+    page.goto(f"{live_app}/comparaison?indicateur=Q3.C2.I1")
     _settle(page, "Classement 2020")
     locations = page.locator(".st-key-cmp_map .choroplethlocation")
     locations.first.wait_for(timeout=60_000)
@@ -153,7 +202,10 @@ def test_clicking_a_departement_on_the_map_opens_its_view(live_app, page):
     page.wait_for_url("**/q3_info_sante_emploi**", timeout=60_000)
     _settle(page, "Question 3")
     assert parse_qs(urlparse(page.url).query).get("territoire") == ["Isère (38)"]
+    assert parse_qs(urlparse(page.url).query).get("indicateur") == ["Q3.C2.I1"]
     assert page.get_by_text("Sélection : 2016-2020 · Isère (38)").first.is_visible()
+    # the page opens on the block of the indicator clicked from, not at the top
+    page.wait_for_function(ON_SCREEN, arg=".st-key-block-Q3-C2-I1", timeout=60_000)
     _no_error_box(page)
 
 

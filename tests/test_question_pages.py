@@ -63,6 +63,32 @@ def test_default_filters_one_block_per_indicator(app, question):
 
 
 @pytest.mark.parametrize("question", REF.questions, ids=lambda q: q.id)
+def test_the_index_links_every_indicator_to_its_block_with_its_verdict(app, question):
+    at = _open(app, question)
+    text = "\n".join(str(m.value) for m in at.markdown)
+    anchors = {h.value.split('id="')[1].split('"')[0] for h in at.get("html") if 'class="indicator-anchor"' in h.value}
+    for ind in REF.indicators(question.id):
+        target = ind.id.replace(".", "-").lower()
+        assert f"[{ind.short_label}](#{target})" in text, ind.id   # the index line…
+        assert target in anchors, ind.id                             # …and the block's anchor it leads to
+    assert re.search(r"\]\(#q\d-c\d+-i\d+\) :(green|blue|orange|red|violet|gray)-badge\[", text)
+
+
+def test_a_link_to_an_indicator_opens_the_page_on_its_block(app):
+    q = REF.question("Q3")
+    app.run()
+    app.query_params["indicateur"] = "Q3.C2.I1"
+    at = _open(app, q)
+    scripts = [h.value for h in at.get("html") if "scrollIntoView" in h.value]
+    assert len(scripts) == 1 and 'getElementById("q3-c2-i1")' in scripts[0]
+    assert any(".st-key-block-Q3-C2-I1 { outline" in h.value for h in at.get("html"))
+    # an unknown id is ignored
+    app.query_params["indicateur"] = "Q9.C9.I9"
+    at = _open(app, q)
+    assert not [h for h in at.get("html") if "scrollIntoView" in h.value]
+
+
+@pytest.mark.parametrize("question", REF.questions, ids=lambda q: q.id)
 def test_single_territory(app, question):
     at = _open(app, question, territory="CME0726")
     assert _block_ids(at) == [i.id for i in REF.indicators(question.id)]

@@ -89,8 +89,8 @@ def test_question_page_and_home_show_the_verdict_rule_and_the_coverage(sample_ur
     q = load_referentiel().question("Q4")
     at = app_factory(sample_url).run()
     assert not at.exception, at.exception
-    # home: one tile per question says "N indicateur(s) jugé(s) sur M" and the rule is under the chart
-    tiles = [str(m.value) for m in at.markdown if re.match(r"^\*\*\d+ indicateurs? jugés? sur \d+", str(m.value))]
+    # home: one tile per question says "N jugé(s) sur M" under its verdict, and the rule is under the chart
+    tiles = [h.value for h in at.get("html") if re.search(r'class="tile-coverage">\d+ jugés? sur \d+<', h.value)]
     assert len(tiles) == len([x for x in load_referentiel().questions
                               if any(i.direction != "none" or i.spread for i in load_referentiel().indicators(x.id))])
     rule = [e for e in at.expander if e.label == "Comment lire les verdicts"]

@@ -104,7 +104,7 @@ def test_the_region_is_partial_when_one_cme_is_missing(store):
     assert s.loc[2019, "status"] == "partiel" and s.loc[2019, "value"] == 0
     assert (s.loc[2019, "covered"], s.loc[2019, "expected"]) == (1, 2)
     assert s.loc[2020, "status"] == "zero" and s.loc[2020, "value"] == 0
-    assert "2019 : données partielles (1 territoire(s) sur 2 attendus)" in result.transmission_note()
+    assert "2019 : données partielles (1 territoire sur 2 attendus)" in result.transmission_note()
 
 
 def test_the_block_csv_says_which_years_are_zero_and_which_missing(store):

@@ -11,6 +11,8 @@ import json
 import sys
 from pathlib import Path
 
+from data_access.wording import count
+
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
 _ARGPARSE_FR = {
@@ -154,7 +156,8 @@ def cmd_init(args) -> int:
     held = ", ".join(f"{counts[t]} {REFERENCE_LABELS[t]}" for t in REFERENCE_TABLES)
     changed = sum(a + u for a, u in changes.values())
     print(f"Schéma à jour. Données de référence (version {reference_version()}) : {held}"
-          + (f" ; {changed} ligne(s) ajoutée(s) ou mise(s) à jour." if changed else "."))
+          + (f" ; {count(changed, 'ligne ajoutée ou mise à jour', 'lignes ajoutées ou mises à jour')}."
+             if changed else "."))
     if not args.sample:
         return EXIT_OK
     if not store_is_empty(engine):
@@ -293,7 +296,7 @@ def cmd_import(args) -> int:
                                    username=who, institution=args.partenaire, journal=not args.dry_run)
     v = checked.validated
     if v is not None:
-        print(f"{path.name} : {v.dataset.label} ({v.dataset.name}) — {v.source}, {v.read} ligne(s) lue(s).")
+        print(f"{path.name} : {v.dataset.label} ({v.dataset.name}) — {v.source}, {count(v.read, 'ligne lue')}.")
         for note in v.notes:
             print(f"  (lu ainsi : {note})")
     if not checked.ok:
@@ -313,8 +316,9 @@ def cmd_import(args) -> int:
         print("Vérification seulement (--dry-run) : rien n'a été écrit.")
         return EXIT_OK
     if pv.removed and not args.confirmer_suppressions:
-        print(f"Import non effectué, la base n'a pas été modifiée : il supprimerait {len(pv.removed)} ligne(s) déjà "
-              "reçue(s). Relisez l'aperçu ci-dessus, puis relancez avec --confirmer-suppressions pour confirmer.",
+        print(f"Import non effectué, la base n'a pas été modifiée : il supprimerait "
+              f"{count(len(pv.removed), 'ligne déjà reçue', 'lignes déjà reçues')}. Relisez l'aperçu ci-dessus, "
+              "puis relancez avec --confirmer-suppressions pour confirmer.",
               file=sys.stderr)
         return EXIT_DATA
     try:
@@ -519,7 +523,7 @@ def cmd_bilan(args) -> int:
         return EXIT_DATA
     for path in written:
         print(path)
-    print(f"{len(written)} fichier(s) écrit(s) dans {out}.", file=sys.stderr)
+    print(f"{count(len(written), 'fichier écrit')} dans {out}.", file=sys.stderr)
     return status
 
 

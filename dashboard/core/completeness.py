@@ -19,6 +19,7 @@ from dashboard.core.referentiel import Referentiel, load_referentiel
 from data_access.db import table
 from data_access.source_query import coverage_frame
 from data_access.vocabulary import DATASET
+from data_access.wording import count
 
 REGION = "R82"
 
@@ -145,12 +146,14 @@ def computability_figure(matrix: pd.DataFrame, territory: str, question: str | N
     years = sorted(sub["year"].unique())
     grid = sub.pivot_table(index="indicator", columns="year", values="rows", aggfunc="sum").reindex(indicators)
     z = (grid > 0).astype(int).values
-    text = [[fmt_number(v) if v else "—" for v in row] for row in grid.fillna(0).astype(int).values]
+    values = grid.fillna(0).astype(int).values
+    text = [[fmt_number(v) if v else "—" for v in row] for row in values]
+    rows = [[count(v, "ligne") for v in row] for row in values]
     ylabels = [f"{i} · {labels[i][:48]}" for i in indicators]
     fig = go.Figure(go.Heatmap(
-        z=z, x=[str(y) for y in years], y=ylabels, text=text, texttemplate="%{text}", zmin=0, zmax=1,
+        z=z, x=[str(y) for y in years], y=ylabels, text=text, texttemplate="%{text}", zmin=0, zmax=1, customdata=rows,
         colorscale=[[0, "#f4c7c3"], [0.5, "#f4c7c3"], [0.5, "#b7e1cd"], [1, "#b7e1cd"]], showscale=False,
-        hovertemplate="%{y}<br>%{x} : %{text} ligne(s)<extra></extra>", xgap=2, ygap=2))
+        hovertemplate="%{y}<br>%{x} : %{customdata}<extra></extra>", xgap=2, ygap=2))
     fig.update_layout(height=max(220, 26 * len(indicators) + 80), margin=dict(l=10, r=10, t=30, b=10),
                       yaxis=dict(autorange="reversed", automargin=True), xaxis=dict(side="top", type="category"),
                       separators=", ")
@@ -162,8 +165,8 @@ def newly_available_figure(frame: pd.DataFrame):
 
     fig = go.Figure(go.Bar(x=[str(y) for y in frame["year"]], y=frame["indicators"], text=frame["indicators"],
                            textposition="outside", marker_color="#1f77b4",
-                           hovertemplate="%{x} : %{y} indicateur(s) calculable(s) pour la première fois"
-                                         "<extra></extra>"))
+                           customdata=[count(n, "indicateur calculable") for n in frame["indicators"]],
+                           hovertemplate="%{x} : %{customdata} pour la première fois<extra></extra>"))
     fig.update_layout(height=280, margin=dict(l=10, r=10, t=30, b=10), yaxis_title="Indicateurs",
                       xaxis=dict(type="category"), separators=", ")
     return fig

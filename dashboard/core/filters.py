@@ -112,3 +112,13 @@ def describe(filters: Filters, territories: pd.DataFrame, institutions: pd.DataF
         match = institutions.loc[institutions["code"] == filters.institution, "name"]
         parts.append(match.iloc[0] if not match.empty else filters.institution)
     return " · ".join(parts)
+
+
+def last_complete_year(years: list[int], today=None) -> int:
+    """The last year of ``years`` that is over (a bilan is written on a complete year); the last one
+    if none is (a store of the current year only)."""
+    import datetime as dt
+
+    current = (today or dt.date.today()).year
+    past = [y for y in years if y < current]
+    return past[-1] if past else years[-1]

@@ -14,6 +14,7 @@ from typing import Literal
 import pandas as pd
 
 from dashboard.core.referentiel import Indicator
+from data_access.wording import count
 
 VerdictCode = Literal["atteint", "en_bonne_voie", "a_surveiller", "defavorable", "a_confirmer",
                       "donnees_insuffisantes"]
@@ -110,7 +111,7 @@ class IndicatorResult:
             parts.append(f"Données non transmises : {', '.join(map(str, missing))} (ni données ni déclaration "
                          "« rien cette année » : ces années n'ont pas de valeur et ne comptent pas dans le verdict).")
         for _, row in sel[sel["status"] == "partiel"].iterrows():
-            parts.append(f"{int(row['year'])} : données partielles ({int(row['covered'])} territoire(s) sur "
+            parts.append(f"{int(row['year'])} : données partielles ({count(int(row['covered']), 'territoire')} sur "
                          f"{int(row['expected'])} attendus), valeur partielle exclue du verdict.")
         declared = [int(y) for y in sel.loc[sel["status"] == "zero", "year"]]
         if declared:

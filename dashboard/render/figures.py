@@ -992,11 +992,12 @@ def build_figures(result: IndicatorResult) -> list[go.Figure]:
 VERDICT_ORDER = ("atteint", "en_bonne_voie", "a_surveiller", "defavorable", "a_confirmer", "donnees_insuffisantes")
 
 
-def verdict_overview_figure(counts: pd.DataFrame) -> go.Figure | None:
+def verdict_overview_figure(counts: pd.DataFrame, compact: bool = False) -> go.Figure | None:
     """Stacked horizontal bars: for each question, its indicators with a target by verdict.
 
     ``counts``: ``question`` (label, in display order), ``verdict`` (code), ``n``.
     Colours are the verdict colours, each segment labelled with its count (readable in greyscale).
+    ``compact``: the projector home's version, short bars with the legend on the right.
     """
     from dashboard.core.results import VERDICT_LABELS
 
@@ -1013,10 +1014,16 @@ def verdict_overview_figure(counts: pd.DataFrame) -> go.Figure | None:
             marker=dict(color=VERDICT_COLORS[code], line=dict(color="white", width=1)),
             text=[str(int(v)) if v else "" for v in part], textposition="inside", insidetextanchor="middle",
             textfont=dict(color="white", size=SMALL_FONT + 1),
-            hovertemplate="%{y} : %{x} indicateur(s) " + VERDICT_LABELS[code].lower() + "<extra></extra>",
+            hovertemplate="%{y}<br>" + VERDICT_LABELS[code] + " : %{x}<extra></extra>",
         ))
-    base_layout(fig, height=80 + 44 * len(questions), x_title="Indicateurs ayant une cible", legend_y=-0.28)
-    fig.update_layout(barmode="stack", margin_t=8)
+    if compact:
+        base_layout(fig, height=40 + 27 * len(questions), x_title=None)
+        fig.update_layout(legend=dict(orientation="v", x=1.01, y=1, yanchor="top", xanchor="left"),
+                          margin=dict(t=4, b=24, r=170), bargap=0.25)
+        fig.update_traces(textangle=0)
+    else:
+        base_layout(fig, height=80 + 44 * len(questions), x_title="Indicateurs ayant une cible", legend_y=-0.28)
+    fig.update_layout(barmode="stack", margin_t=8 if not compact else 4)
     fig.update_yaxes(autorange="reversed", showgrid=False, ticks="")
     fig.update_xaxes(tickformat="d")
     return fig

@@ -247,7 +247,7 @@ def _line(ind: Indicator, result: IndicatorResult, year: int) -> BilanLine:
     return BilanLine(
         indicator=ind, result=result, value=value, previous=previous, hidden=hidden,
         value_text=with_flag(value_text(ind, value, hidden, status), flags[0])
-        + (" action(s) en cours" if calendar and value is not None else ""),
+        + ((" action en cours" if value < 2 else " actions en cours") if calendar and value is not None else ""),
         previous_text=with_flag(value_text(ind, previous, prev_hidden, prev_status), flags[1]),
         status=status,
         note=flags[0],

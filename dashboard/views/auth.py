@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.views.ui import engine
+from dashboard.views.ui import engine, open_on_home_territory
 from data_access import users
 
 SESSION_KEY = "auth_username"
@@ -67,6 +67,7 @@ def sign_in_form(key: str = "signin") -> users.User | None:
             st.error(str(exc), icon=":material/lock:")
             return None
         st.session_state[SESSION_KEY] = user.username
+        open_on_home_territory(user)
         return user
     return None
 

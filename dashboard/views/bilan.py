@@ -8,7 +8,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from dashboard.core.filters import Filters
+from dashboard.core.filters import Filters, last_complete_year
 from dashboard.core.formatting import fmt_date
 from dashboard.core.referentiel import load_referentiel
 from dashboard.core.results import VERDICT_LABELS
@@ -132,7 +132,8 @@ def render_bilan(filters: Filters) -> None:
                             format_func=ref.territory_label, key="bilan_cme")
     with c2:
         wanted = st.query_params.get("annee")
-        default_year = int(wanted) if wanted and wanted.isdigit() and int(wanted) in years else years[-1]
+        default_year = (int(wanted) if wanted and wanted.isdigit() and int(wanted) in years
+                        else last_complete_year(years))
         year = st.selectbox("Année", years, index=years.index(default_year), key="bilan_annee")
     st.query_params.update({"cme": code, "annee": str(year)})
     try:

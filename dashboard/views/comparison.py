@@ -31,7 +31,7 @@ from dashboard.render.figures import comparison_figure, plotly_config
 from dashboard.render.geo import GEO_CREDIT, TOPOJSON_URL, features_for, region_features
 from dashboard.render.maps import rank_over_time, region_map, small_multiples, territory_map
 from dashboard.views import ui
-from dashboard.views.question import reference
+from dashboard.views.question import FOCUS_PARAM, reference
 from data_access.settings import get_settings
 
 PENDING_KEY = "_open_territory"
@@ -169,9 +169,10 @@ def render_comparison(filters: Filters) -> None:
     st.caption(f"Source : {ind.source.producer}")
     pending = st.session_state.pop(PENDING_KEY, None)
     if pending:
-        # query_params={}: the default (None) tries to clear the URL, which Streamlit refuses while
-        # widgets are bound to it; the bound filters write themselves back on the next run.
-        st.switch_page(f"app_pages/{ref.question(qid).page}.py", query_params={})
+        # query_params given: the default (None) tries to clear the URL, which Streamlit refuses while
+        # widgets are bound to it; the bound filters write themselves back on the next run. The page
+        # opens on the indicator's block.
+        st.switch_page(f"app_pages/{ref.question(qid).page}.py", query_params={FOCUS_PARAM: iid})
 
 
 def _change_text(change, kind: str, metric: str) -> str:

@@ -9,6 +9,7 @@ from dashboard.core.filters import territory_label
 from dashboard.core.referentiel import load_referentiel
 from dashboard.render.figures import plotly_config
 from dashboard.views import ui
+from data_access.wording import count
 
 
 @st.cache_data(show_spinner="Calcul de la complétude…")
@@ -71,4 +72,4 @@ def render() -> None:
         fy = completeness.first_years(matrix)
         never = fy[fy["first_year"].isna()]
         if not never.empty:
-            st.warning(f"{len(never)} indicateur(s) jamais calculables : " + ", ".join(never["indicator"]))
+            st.warning(f"{count(len(never), 'indicateur jamais calculable')} : " + ", ".join(never["indicator"]))

@@ -38,6 +38,7 @@ from data_access.datasets import DATASET_LIST, DATASETS, Dataset, FieldSpec
 from data_access.intake import IntakeError
 from data_access.users import User, WriteRefused
 from data_access.vocabulary import VOCABULARIES
+from data_access.wording import count
 
 PREFIX = "saisie"
 FLASH_KEY = f"{PREFIX}_flash"
@@ -500,7 +501,7 @@ def scope_editor(ds: Dataset, user: User, choices: Choices, territory: str, ref:
             config[f.header] = st.column_config.CheckboxColumn(f.header)
         elif f.kind in ("int", "year"):
             config[f.header] = st.column_config.NumberColumn(f.header, min_value=0, step=1, format="%d")
-    st.caption(f"{len(stored)} ligne(s) enregistrée(s) pour cette {ds.lookup.label}. Cochez les institutions "
+    st.caption(f"{count(len(stored), 'ligne enregistrée')} pour cette {ds.lookup.label}. Cochez les institutions "
                "attendues et présentes ; une institution ni attendue ni présente, sans participant, n'est pas "
                "enregistrée. L'enregistrement remplace les présences de la réunion.")
     edited = st.data_editor(table, column_config=config, hide_index=True, num_rows="fixed", width="stretch",
@@ -611,7 +612,7 @@ def render() -> None:
     else:
         # the table is the chosen territory's: its column would repeat the title
         shown, config = display_frame(ds, frame, choices, hide=("territory_code",))
-        st.caption(f"{fmt_number(len(frame))} enregistrement(s), les plus récents d'abord.")
+        st.caption(f"{count(len(frame), 'enregistrement')}, les plus récents d'abord.")
         st.dataframe(shown, column_config=config, hide_index=True, width="stretch", height=min(400, 38 + 35 *
                                                                                             len(shown)))
 

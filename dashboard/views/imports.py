@@ -15,6 +15,7 @@ from dashboard.services import importing
 from dashboard.views import auth, ui
 from data_access import intake
 from data_access.datasets import DATASETS
+from data_access.wording import count
 
 AUTO = "__auto__"
 EXAMPLES = Path(__file__).resolve().parents[2] / "sample_data" / "examples"
@@ -97,7 +98,7 @@ def render() -> None:
     checked: importing.Checked = pending["checked"]
     v = checked.validated
     if v is not None:
-        st.caption(f"{upload.name} : {v.dataset.label} — {v.source}, {v.read} ligne(s) lue(s).")
+        st.caption(f"{upload.name} : {v.dataset.label} — {v.source}, {count(v.read, 'ligne lue')}.")
         if v.notes:
             st.info("**Lu ainsi** :\n\n" + "\n".join(f"- {n}" for n in v.notes), icon=":material/info:")
     if not checked.ok:

@@ -11,6 +11,7 @@ from dashboard.views import auth, ui
 from data_access import journal
 from data_access.datasets import DATASETS
 from data_access.vocabulary import JOURNAL_ACTION, JOURNAL_OUTCOME
+from data_access.wording import count
 
 OUTCOME_ICON = {"applique": "✓", "sans_changement": "=", "rejete": "✗"}
 
@@ -67,7 +68,7 @@ def render() -> None:
     if frame.empty:
         st.info("Aucune écriture enregistrée pour ces critères.")
         return
-    st.caption(f"{len(frame)} écriture(s), les plus récentes d'abord (500 au plus).")
+    st.caption(f"{count(len(frame), 'écriture')}, les plus récentes d'abord (500 au plus).")
     st.dataframe(journal_table(frame), hide_index=True, width="stretch",
                  column_config={"N°": st.column_config.NumberColumn(format="%d"),
                                 "Détail": st.column_config.TextColumn(width="large")})

@@ -25,6 +25,7 @@ from dashboard.render.tables import data_table, records_table, to_csv_bytes
 from dashboard.views import ui
 from dashboard.views.comments import comment_dialog, comments_for, show_comments
 from data_access.settings import get_settings
+from data_access.wording import count
 
 VERDICT_STYLE = {
     "atteint": ("green", ":material/check_circle:"),
@@ -34,6 +35,9 @@ VERDICT_STYLE = {
     "a_confirmer": ("violet", ":material/hourglass_empty:"),
     "donnees_insuffisantes": ("gray", ":material/help:"),
 }
+# ?indicateur=Q3.C2.I1 opens a question page on that indicator's block (links from the home tiles,
+# the maps and the ranking of the comparison page; bookmarkable).
+FOCUS_PARAM = "indicateur"
 TARGET_TEXT = {
     "up": "Cible : à la hausse ↗",
     "down": "Cible : à la baisse ↘",
@@ -146,10 +150,59 @@ def comparison_rank(result: IndicatorResult) -> str | None:
     return f"rang {rank}{'er' if rank == 1 else 'e'} sur {len(ranks)} (1er = le plus favorable)"
 
 
+def anchor(indicator_id: str) -> str:
+    """The HTML id of an indicator's block: ``Q3.C2.I1`` -> ``q3-c2-i1``."""
+    return indicator_id.replace(".", "-").lower()
+
+
+def verdict_markdown(result: IndicatorResult) -> str:
+    """The verdict as an inline Markdown badge (the index of a question page)."""
+    if result.verdict is None:
+        return (":gray-badge[Descriptif]" if result.indicator.direction == "none"
+                else ":gray-badge[Données insuffisantes]")
+    color, _ = VERDICT_STYLE[result.verdict.code]
+    return f":{color}-badge[{result.verdict.label}]"
+
+
+def question_index(q, by_id: dict) -> None:
+    """Criterion → indicator, each with its verdict badge and a link to its block (#q3-c2-i1)."""
+    with st.container(key="question-index", border=True):
+        st.markdown("**Sommaire** — un clic mène au bloc de l'indicateur")
+        per_row = 3
+        for start in range(0, len(q.criteria), per_row):
+            cols = st.columns(per_row, gap="small")
+            for col, c in zip(cols, q.criteria[start:start + per_row]):
+                lines = [f"**{c.id.split('.')[-1]} · {c.short_label}**"]
+                for i in c.indicators:
+                    lines.append(f"- [{i.short_label}](#{anchor(i.id)}) {verdict_markdown(by_id[i.id].result)}")
+                col.markdown("\n".join(lines))
+
+
+def focus_on(indicator_id: str) -> None:
+    """Bring the block of ``indicator_id`` into view and outline it (the page may still be drawing:
+    the script waits for the block, up to 15 s)."""
+    target = anchor(indicator_id)
+    st.html(f"<style>.st-key-block-{indicator_id.replace('.', '-')} {{ outline: 3px solid #0063CB; "
+            "outline-offset: 4px; }</style>")
+    st.html(f"""<script>
+(function () {{
+  let tries = 0;
+  const timer = setInterval(function () {{
+    const el = window.parent.document.getElementById("{target}") || document.getElementById("{target}");
+    if (el || ++tries > 150) {{
+      clearInterval(timer);
+      if (el) {{ el.scrollIntoView({{block: "start"}}); }}
+    }}
+  }}, 100);
+}})();
+</script>""", unsafe_allow_javascript=True)
+
+
 def indicator_block(block: Block, filters: Filters | None = None, comments: pd.DataFrame | None = None) -> None:
     result = block.result
     ind: Indicator = result.indicator
     with st.container(border=True, key=f"block-{ind.id}"):
+        st.html(f'<div id="{anchor(ind.id)}" class="indicator-anchor"></div>')
         head, badge = st.columns([5, 2], vertical_alignment="top")
         with head:
             st.caption(ind.id)
@@ -200,8 +253,9 @@ def indicator_block(block: Block, filters: Filters | None = None, comments: pd.D
         if transmission:
             notes.append(transmission)
         if result.hidden_cells:
-            notes.append(f"Secret statistique : {result.hidden_cells} cellule(s) de moins de "
-                         f"{result.small_cell_threshold} personnes masquée(s).")
+            hidden = result.hidden_cells
+            notes.append(f"Secret statistique : {count(hidden, 'cellule')} de moins de "
+                         f"{result.small_cell_threshold} personnes {'masquées' if hidden > 1 else 'masquée'}.")
         if not result.institution_applies:
             notes.append("Le filtre « institution » ne s'applique pas à cet indicateur (pas de dimension institution).")
         for n in notes:
@@ -246,6 +300,10 @@ def render_question(question_id: str, filters: Filters) -> None:
     st.markdown(f"**Synthèse** ({results[0].selection_label if results else ''}) : {summary.sentence()}")
     st.caption(summary.short())
     verdict_rule(key=f"verdict-rule-{question_id}")
+    question_index(q, by_id)
+    focus = st.query_params.get(FOCUS_PARAM)
+    if focus in by_id:
+        focus_on(focus)
     for c in q.criteria:
         crit = [by_id[i.id] for i in c.indicators]
         st.subheader(f"{c.id.split('.')[-1]} · {c.short_label}", anchor=c.id.replace(".", "-").lower())

@@ -40,11 +40,33 @@ def reference_data(version: int) -> dict:
     }
 
 
+HOME_TERRITORY = "home_territory_pending"
+
+
+def home_territory(territories_of_user, territories) -> str | None:
+    """The territory an account works on — its one CME territory — which its pages open on after
+    sign-in (an animateur's home and bilan show their CME); None for the others."""
+    cmes = set(territories.loc[territories["level"] == "cme", "code"]) if "level" in territories else set()
+    mine = sorted(t for t in territories_of_user if t in cmes)
+    return mine[0] if len(mine) == 1 else None
+
+
+def open_on_home_territory(user) -> None:
+    """After sign-in: the next run's sidebar selects the user's territory (the widget of this run is
+    already drawn and cannot change)."""
+    code = home_territory(user.territories, reference_data(data_version())["territories"])
+    if code is not None:
+        st.session_state[HOME_TERRITORY] = code
+
+
 def sidebar_filters() -> Filters:
     """The global filters, bound to the URL query string."""
     ref = reference_data(data_version())
     years = ref["years"] or [2016]
     territories, institutions = ref["territories"], ref["institutions"]
+    pending = st.session_state.pop(HOME_TERRITORY, None)
+    if pending in set(territories["code"]):
+        st.session_state["territoire"] = pending
     with st.sidebar:
         st.markdown("### Filtres")
         if len(years) > 1:
@@ -85,10 +107,37 @@ def current_filters() -> Filters:
     return st.session_state["filters"]
 
 
-def sample_banner() -> None:
-    """The "données fictives" notice, on every page while the sample data are loaded."""
+# Streamlit's own widgets carry English text the app cannot pass in: the "Press Enter to submit form"
+# hints of text inputs (hidden: Entrée still submits) and the file uploader's box, replaced in French.
+FRENCH_CSS = """
+<style>
+[data-testid="InputInstructions"] { display: none; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div > span { display: none; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div::before {
+  content: "Glissez-déposez le fichier ici"; display: block; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {
+  content: "CSV ou XLSX, """ + "{max_mb}" + """ Mo au plus"; display: block; font-size: 0.85rem; color: #6b6b6b; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { display: none; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after { content: "Parcourir"; }
+</style>
+"""
+
+
+def french_widgets() -> None:
+    """Call once per run (app.py): the French replacements of FRENCH_CSS."""
+    from data_access.settings import get_settings
+
+    max_mb = get_settings().import_max_mb
+    st.html(FRENCH_CSS.replace("{max_mb}", f"{max_mb:g}".replace(".", ",")))
+
+
+def sample_banner(compact: bool = False) -> None:
+    """The "données fictives" notice, on every page while the sample data are loaded (one short line
+    with ``compact``: the projector home)."""
     info = reference_data(data_version())["info"]
-    if info["sample"]:
+    if info["sample"] and compact:
+        st.warning("**Données fictives** : aucun chiffre affiché ne décrit la réalité.", icon=":material/science:")
+    elif info["sample"]:
         st.warning(
             "**Données fictives** — la base contient des données d'exemple générées pour la démonstration ; "
             "aucun chiffre affiché ne décrit la réalité.",

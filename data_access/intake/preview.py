@@ -15,6 +15,7 @@ from ..dataset_files import PARENT_TERRITORY, in_years, list_values, stored_sele
 from ..datasets import Dataset
 from ..db import get_meta
 from ..derive import DERIVED_COLUMNS, derive_frame
+from ..wording import count
 from .context import IntakeError, _norm_key, year_of
 from .validate import Validated, show_value
 
@@ -63,8 +64,8 @@ class Preview:
         return len(self.added) + len(self.updated) + len(self.removed)
 
     def summary(self) -> str:
-        return (f"{len(self.added)} ligne(s) ajoutée(s), {len(self.updated)} modifiée(s), "
-                f"{len(self.removed)} supprimée(s), {self.unchanged} inchangée(s)")
+        return (f"{count(len(self.added), 'ligne ajoutée')}, {count(len(self.updated), 'modifiée')}, "
+                f"{count(len(self.removed), 'supprimée')}, {count(self.unchanged, 'inchangée')}")
 
 
 def _table_columns(ds: Dataset) -> list[str]:
@@ -177,8 +178,9 @@ def preview(conn: Connection, validated: Validated) -> Preview:
             n = sum(1 for s in stored if (year_of(ds, s),) + tuple(_norm_key(s.get(x)) for x in ds.scope) == combo)
             if n:
                 scope_txt = ", ".join(f"{ds.field(s).header} {show_value(v)}" for s, v in zip(ds.scope, combo[1:]))
-                replaced.append(f"{combo[0]}{' — ' + scope_txt if scope_txt else ''} : {n} ligne(s) déjà en base "
-                                "seront remplacées par celles du fichier")
+                replaced.append(f"{combo[0]}{' — ' + scope_txt if scope_txt else ''} : "
+                                + count(n, "ligne déjà en base sera remplacée par celles du fichier",
+                                        "lignes déjà en base seront remplacées par celles du fichier"))
     version = int(get_meta(conn, "data_version") or 0)
     return Preview(validated, version, added, updated, removed, unchanged, by_year, replaced, by_territory)
 

@@ -15,6 +15,7 @@ from ..datasets import Dataset
 from ..db import WriteBusy, bump_data_version, get_meta, write_transaction
 from ..derive import DERIVED_COLUMNS
 from ..journal import record as journal_record
+from ..wording import count
 from .context import IntakeError, _norm_key, year_of
 from .preview import Preview, _table_columns, fill_derived, preview
 
@@ -36,7 +37,8 @@ class Outcome:
     def summary(self) -> str:
         if not self.changed:
             return "Aucun changement : la base contient déjà exactement ces données."
-        return (f"{self.added} ligne(s) ajoutée(s), {self.updated} modifiée(s), {self.removed} supprimée(s).")
+        return (f"{count(self.added, 'ligne ajoutée')}, {count(self.updated, 'modifiée')}, "
+                f"{count(self.removed, 'supprimée')}.")
 
 
 def dependants(table_name: str) -> list[tuple]:
