@@ -21,6 +21,7 @@ st.set_page_config(
 engine = ui.engine()
 ui.french_widgets()
 user = auth.current_user()
+auth.write_cookie()
 signin = st.Page("app_pages/connexion.py", title="Connexion", icon=":material/login:", url_path="connexion")
 if not get_settings().public_read and user is None:  # reading closed: only the sign-in page
     navigation = st.navigation([signin])
@@ -28,6 +29,7 @@ if not get_settings().public_read and user is None:  # reading closed: only the 
     navigation.run()
     st.stop()
 home = st.Page("app_pages/home.py", title="Accueil · vue de pilotage", icon=":material/dashboard:", default=True)
+meeting = st.Page("app_pages/reunion.py", title="Mode réunion", icon=":material/co_present:", url_path="reunion")
 data_pages = [
     st.Page("app_pages/completude.py", title="Complétude des données", icon=":material/fact_check:",
             url_path="completude"),
@@ -35,11 +37,13 @@ data_pages = [
     st.Page("app_pages/saisie.py", title="Saisie", icon=":material/edit_note:", url_path="saisie"),
     st.Page("app_pages/journal.py", title="Journal des écritures", icon=":material/history:", url_path="journal"),
 ]
-if user is not None and user.is_admin:
-    data_pages.append(st.Page("app_pages/comptes.py", title="Comptes", icon=":material/group:", url_path="comptes"))
+# Registered for everyone, listed for administrators only: /comptes opened without the rights says so
+# (rather than landing silently on the home page).
+data_pages.append(st.Page("app_pages/comptes.py", title="Comptes", icon=":material/group:", url_path="comptes",
+                          visibility="visible" if user is not None and user.is_admin else "hidden"))
 data_pages.append(signin)
 navigation = st.navigation({
-    "Pilotage": [home],
+    "Pilotage": [home, meeting],
     "Questions évaluatives": ui.question_pages(),
     "Comparer": [
         st.Page("app_pages/comparaison.py", title="Territoires de Rhône-Alpes", icon=":material/map:",
@@ -51,6 +55,7 @@ navigation = st.navigation({
     ],
     "Données": data_pages,
 }, expanded=True)  # every page listed: no English "View more" link
+ui.prune_query_params(navigation.url_path)
 st.session_state["filters"] = ui.sidebar_filters()
 auth.sidebar_account()
 navigation.run()

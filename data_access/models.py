@@ -753,9 +753,23 @@ class AggregateCache(SQLModel, table=True):
     payload: str = Field(sa_type=Text)
 
 
-# Tables holding derived or transient data only (materialised aggregates, sign-in attempts):
-# not exported, not counted when checking a store is empty.
-DERIVED_TABLES = frozenset({"aggregate_cache", "login_attempt"})
+class UserSession(SQLModel, table=True):
+    """A signed-in browser (data_access/sessions.py): the SHA-256 of the random token its cookie holds
+    (the token itself is never stored), when it expires, when it was revoked ("Se déconnecter" revokes
+    every session of the account). Not exported."""
+
+    __tablename__ = "user_session"
+    __table_args__ = (Index("ix_user_session_username", "username"),)
+    token_hash: str = Field(primary_key=True, max_length=64)
+    username: str = Field(max_length=60)
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    revoked_at: Optional[dt.datetime] = None
+
+
+# Tables holding derived or transient data only (materialised aggregates, sign-in attempts, browser
+# sessions): not exported, not counted when checking a store is empty.
+DERIVED_TABLES = frozenset({"aggregate_cache", "login_attempt", "user_session"})
 
 
 # Tables in an order where every foreign key points to an earlier table.

@@ -59,6 +59,11 @@ class Settings(BaseSettings):
         description="Longest time reading one imported file may take, in seconds; beyond, the file is refused "
                     "(data_access/tabular.py, MAX_SECONDS).",
     )
+    session_hours: float = Field(
+        default=8.0, gt=0, validation_alias="MAINTIEN_SESSION_HOURS",
+        description="How long a sign-in lasts in a browser, across reloads and tabs (data_access/sessions.py); "
+                    "\"Se déconnecter\" ends it at once, everywhere.",
+    )
     login_max_failures: int = Field(
         default=3, ge=1, validation_alias="MAINTIEN_LOGIN_MAX_FAILURES",
         description="Failed sign-ins allowed without delay, per account × client address and per client "

@@ -4,9 +4,9 @@ import pytest
 
 from dashboard.core.referentiel import load_referentiel
 
-PAGES = (["app_pages/home.py"] + [f"app_pages/{q.page}.py" for q in load_referentiel().questions]
+PAGES = (["app_pages/home.py", "app_pages/reunion.py"] + [f"app_pages/{q.page}.py" for q in load_referentiel().questions]
          + ["app_pages/comparaison.py", "app_pages/regions.py", "app_pages/bilan.py", "app_pages/completude.py", "app_pages/import.py",
-            "app_pages/saisie.py", "app_pages/journal.py", "app_pages/connexion.py"])
+            "app_pages/saisie.py", "app_pages/journal.py", "app_pages/connexion.py", "app_pages/comptes.py"])
 
 
 @pytest.fixture
@@ -26,7 +26,20 @@ def test_shell_renders_with_banner_and_filters(app):
     assert any("Données fictives" in w.value for w in at.warning)
     assert at.sidebar.select_slider(key="periode").value == (2016, 2020)
     assert at.sidebar.selectbox(key="territoire").value == "R82"
-    assert "six questions" in _texts(at)
+    assert at.title[0].value.startswith("Pilotage de la Charte · 2016-2020 · Rhône-Alpes")
+
+
+def test_a_pages_own_query_parameters_do_not_follow_the_user(app):
+    """The bilan's ?cme=&annee= and the meeting's ?question= belong to their page; the filters stay."""
+    app.query_params.update({"cme": "CME42", "annee": "2019", "question": "3", "territoire": "CME Loire"})
+    at = app.run()
+    assert not at.exception, at.exception
+    assert {"cme", "annee", "question"}.isdisjoint(at.query_params)
+    assert at.sidebar.selectbox(key="territoire").value == "CME42"
+    at.query_params.update({"cme": "CME42", "annee": "2019"})
+    at.switch_page("app_pages/bilan.py")
+    at.run()
+    assert at.selectbox(key="bilan_cme").value == "CME42" and at.selectbox(key="bilan_annee").value == 2019
 
 
 @pytest.mark.parametrize("page", PAGES)

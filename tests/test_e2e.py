@@ -136,6 +136,33 @@ def test_home_fits_a_projector_and_a_tile_opens_the_indicator_to_discuss(live_ap
         context.close()
 
 
+def test_the_meeting_mode_follows_the_keyboard(live_app, browser):
+    """Mode réunion at 1280×720: no sidebar, the question's verdict in view; → and Page down go to the
+    next question, ← back."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="fr-FR")
+    page = context.new_page()
+    try:
+        page.goto(f"{live_app}/reunion?question=2")
+        page.get_by_text("question 2 sur 6").wait_for(timeout=60_000)
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+        page.locator('[data-testid="stSidebar"]').wait_for(state="hidden", timeout=30_000)
+        page.locator(".meeting-verdict").wait_for(timeout=60_000)
+        assert _in_viewport(page, ".meeting-verdict")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "reunion-1280x720.png"))
+        page.keyboard.press("ArrowRight")
+        page.get_by_text("question 3 sur 6").wait_for(timeout=60_000)
+        assert page.locator("h1").first.inner_text().startswith("Q3 · ")
+        page.keyboard.press("PageDown")
+        page.get_by_text("question 4 sur 6").wait_for(timeout=60_000)
+        page.keyboard.press("ArrowLeft")
+        page.get_by_text("question 3 sur 6").wait_for(timeout=60_000)
+        assert parse_qs(urlparse(page.url).query).get("question") == ["3"]
+        _no_error_box(page)
+    finally:
+        context.close()
+
+
 def test_the_index_of_a_question_page_leads_to_each_block(live_app, page):
     page.goto(f"{live_app}/q3_info_sante_emploi")
     _settle(page, "Sommaire")
@@ -268,6 +295,38 @@ def _sign_in(page, base: str, username: str, password: str):
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_role("button", name="Se connecter").click()
     _settle(page, "Vous êtes connecté")
+
+
+def _account_box(pg) -> str:
+    box = pg.locator('[data-testid="stSidebar"]')
+    box.get_by_text("Compte", exact=True).wait_for(timeout=60_000)
+    return box.inner_text()
+
+
+def test_a_reload_and_a_new_tab_keep_the_session_until_signing_out(writable_app, page):
+    _sign_in(page, writable_app, "animateur38", "animateur-demo-38")
+    page.wait_for_function("() => document.cookie.includes('maintien_session=')", timeout=30_000)
+    assert "password" not in page.evaluate("document.cookie") and "demo" not in page.evaluate("document.cookie")
+    page.reload()
+    _settle(page, "Vous êtes connecté")
+    assert "Animateur Isère (démo)" in _account_box(page)
+    tab = page.context.new_page()                      # a new tab of the same browser
+    tab.goto(f"{writable_app}/journal")
+    _settle(tab, "Journal des écritures")
+    assert "Animateur Isère (démo)" in _account_box(tab)
+    tab.locator('[data-testid="stSidebar"]').get_by_role("button", name="Se déconnecter").click()
+    tab.locator('[data-testid="stSidebar"]').get_by_text("Lecture ouverte").wait_for(timeout=60_000)
+    tab.reload()
+    _settle(tab, "Journal des écritures")
+    assert "Lecture ouverte" in _account_box(tab)
+    # the first tab is signed out too (its session was revoked), even without a reload…
+    page.locator('[data-testid="stSidebar"]').get_by_role("link", name="Accueil · vue de pilotage").click()
+    page.locator('[data-testid="stSidebar"]').get_by_text("Lecture ouverte").wait_for(timeout=60_000)
+    # …and after one
+    page.reload()
+    _settle(page, "Connexion")
+    assert "Lecture ouverte" in _account_box(page)
+    _no_error_box(page)
 
 
 def test_writing_a_comment_in_the_bilan_needs_and_signs_with_an_account(writable_app, page):

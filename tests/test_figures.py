@@ -257,11 +257,18 @@ def test_to_zero_count_has_a_zero_line_and_an_axis_from_zero():
     assert "Cible : 0" in annotations(fig)
     lo, hi = fig.layout.yaxis.range
     assert lo <= 0 < 12 <= hi
-    # the regional total on a secondary axis, dashed, named for what it is
-    region = [t for t in fig.data if t.yaxis == "y2"]
-    assert len(region) == 1 and region[0].line.dash == "dash"
-    assert region[0].name == "Rhône-Alpes (axe de droite)"
-    assert fig.layout.yaxis2.overlaying == "y" and fig.layout.yaxis2.side == "right"
+    # one axis: the regional total is not on this chart (no second axis to misread)…
+    assert [t.name for t in fig.data if t.mode == "lines+markers"] == ["Isère (38)"]
+    assert "yaxis2" not in fig.layout.to_plotly_json()
+    # …but on the next one, both series as an index, 100 = the first year both have
+    compared = figures.build_figures(count_result())[1]
+    names = [t.name for t in compared.data]
+    assert names == ["Isère (38) (indice)", "Rhône-Alpes (indice)"]
+    sel_index, reg_index = compared.data
+    assert sel_index.y[0] == 100 and reg_index.y[0] == 100
+    assert sel_index.y[-1] == pytest.approx(2 / 12 * 100)        # Isère 12 → 2 sessions: 16,7
+    assert reg_index.y[-1] == pytest.approx(19 / 63 * 100)       # region 63 → 19: 30,2
+    assert "indice 100 en 2016" in compared.layout.title.text
     sel = fig.data[0]
     assert sel.name == "Isère (38)" and sel.line.color == ACCENT
     assert "%{y:,.0f} séances" in sel.hovertemplate

@@ -190,3 +190,28 @@ def test_small_cells_of_case_level_breakdowns_are_hidden(sample_engine):
     assert res.hidden_cells >= len(hidden)
     shown = res.breakdown[~res.breakdown["hidden"]]
     assert (shown["value"].fillna(0).eq(0) | shown["value"].ge(5)).all()
+
+
+def test_the_meeting_mode_walks_the_six_questions(app):
+    """One question per screen: its verdict and coverage, the indicators to discuss, next / previous."""
+    app.run()
+    app.query_params["question"] = "2"
+    app.switch_page("app_pages/reunion.py")
+    at = app.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value.startswith("Q2 · ")
+    verdicts = [h.value for h in at.get("html") if 'class="meeting-verdict"' in h.value]
+    assert len(verdicts) == 1 and "jugé" in verdicts[0]
+    for expected in range(3, 7):
+        at.button(key="meeting-next").click()
+        at.run()
+        assert at.title[0].value.startswith(f"Q{expected} · ")
+        assert at.query_params["question"] == [str(expected)]
+    assert at.button(key="meeting-next").disabled          # the last question
+    at.button(key="meeting-previous").click()
+    at.run()
+    assert at.title[0].value.startswith("Q5 · ")
+    # what is discussed: the défavorables and à surveiller of the question, each with its reason
+    discussed = [c.value for c in at.caption if ID.match(str(c.value))]
+    assert discussed and len(discussed) <= 3 and all(d.startswith("Q5.") for d in discussed)
+    assert any("Tendance" in str(m.value) for m in at.markdown)   # each with the reason of its verdict

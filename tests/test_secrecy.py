@@ -279,7 +279,7 @@ def test_csv_figures_map_and_ranking_show_no_hidden_number(tiny):
         for fig in figures.build_figures(result):
             data = json.loads(fig.to_json())["data"]
             for trace in data:
-                if trace.get("name") in ("Rhône-Alpes", "Rhône-Alpes (axe de droite)"):
+                if trace.get("name") in ("Rhône-Alpes", "Rhône-Alpes (indice)"):
                     continue
                 ys = [y for y in trace.get("y") or [] if y is not None and not
                       (isinstance(y, float) and np.isnan(y))]

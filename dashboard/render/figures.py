@@ -357,6 +357,9 @@ def _add_target(fig: go.Figure, result: IndicatorResult, sel: pd.DataFrame, *, s
 
 
 def count_figures(result: IndicatorResult) -> list[go.Figure]:
+    """The selection's counts on one axis, with the target; in a territory view, a second chart
+    compares its evolution with the region's as an index (100 = the first year both have), never on
+    two axes whose scales the reader would have to match."""
     ind = result.indicator
     sel, reg = _series(result, "selection"), _series(result, "region")
     if not _has_values(sel):
@@ -368,31 +371,42 @@ def count_figures(result: IndicatorResult) -> list[go.Figure]:
         line=dict(color=ACCENT, width=3.5), marker=dict(size=10, symbol="circle", color=ACCENT),
         hovertemplate=f"%{{fullData.name}} : %{{y:,.0f}} {unit}<extra></extra>", connectgaps=False,
     ))
-    region_max = None
-    if _has_values(reg):
-        fig.add_trace(go.Scatter(
-            x=reg["year"], y=reg["value"], mode="lines+markers", name=f"{REGION_NAME} (axe de droite)",
-            yaxis="y2", line=dict(color=REGION_COLOR, width=2.5, dash="dash"),
-            marker=dict(size=9, symbol="square", color=REGION_COLOR),
-            hovertemplate=f"{REGION_NAME} : %{{y:,.0f}} {unit}<extra></extra>",
-        ))
-        region_max = float(_finite(reg["value"]).max())
-    years = list(sel["year"]) + list(reg["year"])
     base_layout(fig, y_title=_unit_title(unit), hovermode="x unified")
     fig.update_yaxes(rangemode="tozero", tickformat=",~f", hoverformat=",.0f")
-    if region_max is not None:
-        fig.update_layout(yaxis2=dict(
-            # plotly.js 4 syncs an overlaying axis' ticks to the main one by default (odd values)
-            overlaying="y", side="right", tickmode="auto", nticks=5, rangemode="tozero", showgrid=False,
-            zeroline=False,
-            tickformat=",~f", tickfont=dict(size=SMALL_FONT + 1, color=REGION_COLOR), showline=True,
-            linecolor=REGION_COLOR, ticks="outside", tickcolor=REGION_COLOR, automargin=True,
-            range=[-0.04 * region_max, 1.15 * region_max] if ind.direction == "to_zero" else None,
-        ))
-    _year_axis(fig, years)
+    _year_axis(fig, list(sel["year"]))
     _add_target(fig, result, sel)
     _note_hidden(fig, result, sel)
-    return [fig]
+    compared = index_figure(result, sel, reg) if _has_values(reg) else None
+    return [fig] + ([compared] if compared is not None else [])
+
+
+def index_figure(result: IndicatorResult, sel: pd.DataFrame, reg: pd.DataFrame) -> go.Figure | None:
+    """The selection and the region as indices, 100 = the first year where both have a value."""
+    s = sel.set_index("year")["value"].astype(float)
+    r = reg.set_index("year")["value"].astype(float)
+    common = [y for y in s.index if y in r.index and np.isfinite(s[y]) and np.isfinite(r[y]) and s[y] > 0
+              and r[y] > 0]
+    if not common or len(s.dropna()) < 2:
+        return None
+    base = min(common)
+    fig = go.Figure()
+    for series, name, color, dash, symbol in ((s, _selection_name(result), ACCENT, "solid", "circle"),
+                                              (r, REGION_NAME, REGION_COLOR, "dash", "square")):
+        index = series / series[base] * 100
+        fig.add_trace(go.Scatter(
+            x=list(index.index), y=[None if not np.isfinite(v) else v for v in index], mode="lines+markers",
+            name=f"{name} (indice)", line=dict(color=color, width=3 if dash == "solid" else 2.5, dash=dash),
+            marker=dict(size=9, symbol=symbol, color=color), connectgaps=False,
+            customdata=[fmt_number(v, 0) if np.isfinite(v) else "—" for v in series.reindex(index.index)],
+            hovertemplate=f"{name} : indice %{{y:,.0f}} (%{{customdata}} {result.indicator.unit})<extra></extra>",
+        ))
+    base_layout(fig, height=280, y_title=f"Indice (100 en {base})", hovermode="x unified")
+    fig.add_hline(y=100, line=dict(color=GRID_COLOR, width=1.5))
+    fig.update_layout(title=dict(text=f"Évolution comparée avec {REGION_NAME} (indice 100 en {base})",
+                                 font=dict(size=SMALL_FONT + 2), x=0, xanchor="left"))
+    fig.update_yaxes(tickformat=",~f", hoverformat=",.0f")
+    _year_axis(fig, list(s.index) + list(r.index))
+    return fig
 
 
 # --- share and survey -------------------------------------------------------------------

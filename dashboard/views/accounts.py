@@ -64,7 +64,11 @@ def render() -> None:
     ui.sample_banner()
     user = auth.current_user()
     if user is None or not user.is_admin:
-        st.info("Page réservée aux administrateurs.", icon=":material/lock:")
+        st.info("Page réservée aux administrateurs : la gestion des comptes demande un compte administrateur"
+                + (" ; connectez-vous." if user is None else f" (votre compte : {user.role_label})."),
+                icon=":material/lock:")
+        if user is None:
+            st.page_link(auth.SIGN_IN_PAGE, label="Se connecter", icon=":material/login:")
         return
     eng = ui.engine()
     st.dataframe(users.list_users(eng).drop(columns=["Créé le"]), hide_index=True, width="stretch")

@@ -131,6 +131,26 @@ def french_widgets() -> None:
     st.html(FRENCH_CSS.replace("{max_mb}", f"{max_mb:g}".replace(".", ",")))
 
 
+# The query parameters each page reads besides the sidebar's filters (bound widgets); the others are
+# another page's and are dropped when the page opens (a bilan's ?cme= must not follow the user).
+FILTER_PARAMS = frozenset({"periode", "territoire", "institution"})
+PAGE_PARAMS = {
+    "bilan": {"cme", "annee"},
+    "comparaison": {"indicateur", "maille", "annee"},
+    "regions": {"indicateur", "annee"},
+    "reunion": {"question"},
+}
+QUESTION_PARAMS = {"indicateur"}
+
+
+def prune_query_params(url_path: str) -> None:
+    """Drop the query parameters that belong to another page than ``url_path``."""
+    pages = {q.page for q in load_referentiel().questions}
+    allowed = FILTER_PARAMS | PAGE_PARAMS.get(url_path, set()) | (QUESTION_PARAMS if url_path in pages else set())
+    for name in [n for n in st.query_params if n not in allowed]:
+        del st.query_params[name]
+
+
 def sample_banner(compact: bool = False) -> None:
     """The "données fictives" notice, on every page while the sample data are loaded (one short line
     with ``compact``: the projector home)."""
