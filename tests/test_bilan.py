@@ -121,6 +121,35 @@ def test_xlsx_sheets_hold_the_numbers_of_the_store(sample_engine, loire_2019):
     row = summary.set_index("Indicateur").loc["Q4.C3.I1"]
     assert row["Valeur 2019"] == _ctme_count(sample_engine, "CME42", 2019)
     assert row["Verdict"] == "À confirmer (faibles effectifs)"  # 3, 5, 7, 9 sessions: a handful (issue 12)
+    # a change is a number: this year's count minus last year's
+    assert row["Évolution"] == _ctme_count(sample_engine, "CME42", 2019) - _ctme_count(sample_engine, "CME42", 2018)
+
+
+def test_xlsx_shares_are_percentages_dates_are_dates_and_sheets_share_their_columns(loire_2019):
+    import datetime as dt
+
+    from dashboard.reports.bilan import bilan_table
+
+    book = load_workbook(io.BytesIO(X.to_xlsx(loire_2019)))
+    ws = book["Bilan"]
+    header = [c.value for c in ws[3]]
+    rows = {r[header.index("Indicateur")].value: r for r in ws.iter_rows(min_row=4)}
+    share = rows["Q1.C1.I1"]                                  # 78,9 % in 2019 (see the HTML test)
+    value = share[header.index("Valeur 2019")]
+    assert value.number_format == "0.0 %" and value.value == pytest.approx(0.789, abs=0.0005)
+    page = bilan_table(loire_2019).set_index("Indicateur").loc["Q1.C1.I1"]
+    assert value.value == pytest.approx(page["Valeur 2019"] / 100)          # the page's 78,9 as a fraction
+    change = share[header.index("Évolution")]
+    assert change.value == pytest.approx(page["Valeur 2019"] - page["Valeur 2018"])   # in points
+    assert change.number_format.startswith("+0.0")
+    # every question sheet has the same columns in the same order
+    columns = {name: [c.value for c in book[name][3] if c.value] for name in ("Q1", "Q2", "Q3", "Q4", "Q5", "Q6")}
+    assert len({tuple(c[:len(X.CHART_COLUMNS)]) for c in columns.values()}) == 1
+    assert columns["Q1"][:6] == ["Indicateur", "Libellé", "Série", "Année", "Catégorie", "Valeur"]
+    # a comment's time is a date, not a text
+    comments = book["Commentaires"]
+    times = [r[4] for r in comments.iter_rows(min_row=4) if r[4].value is not None]
+    assert times and all(isinstance(c.value, dt.datetime) and c.number_format == "dd/mm/yyyy hh:mm" for c in times)
 
 
 def test_pdf_unavailable_without_chromium_says_so_in_french(monkeypatch):

@@ -73,6 +73,40 @@ def test_completeness_page(app_factory, store_url):
     assert int(labels["Dont en retard"]) >= 1
     assert len(at.tabs) == 3
     assert len(at.get("plotly_chart")) >= 1
+    table = at.dataframe[0].value
+    assert table.iloc[0]["État"] != "à jour"          # problems first
+    at.toggle(key="compl_problems").set_value(True)
+    at.run()
+    problems = at.dataframe[0].value
+    assert len(problems) < len(table) and "à jour" not in set(problems["État"])
+
+
+def test_missing_and_late_deliveries_come_first_with_their_count():
+    import datetime as dt
+
+    import pandas as pd
+
+    from dashboard.core.completeness import deliveries_matrix, problem_style
+
+    d = dt.date
+    rows = [  # partner, name, dataset, year, status, received
+        ("AGEFIPH", "Agefiph", "retention_case", 2019, "reçue", d(2020, 2, 1)),
+        ("AGEFIPH", "Agefiph", "retention_case", 2020, "reçue", d(2021, 2, 1)),
+        ("RSI-ALPES", "RSI Alpes", "retention_case", 2019, "reçue en retard", d(2020, 6, 1)),
+        ("RSI-ALPES", "RSI Alpes", "retention_case", 2020, "manquante", None),
+        ("CARSAT", "Carsat", "ise_call", 2019, "reçue en retard", d(2020, 5, 1)),
+        ("CARSAT", "Carsat", "ise_call", 2020, "reçue en retard", d(2021, 5, 1)),
+    ]
+    frame = pd.DataFrame([{"institution_code": c, "name": n, "dataset": ds, "dataset_label": ds, "year": y,
+                           "status": st, "received_date": r, "rows": 10} for c, n, ds, y, st, r in rows])
+    table = deliveries_matrix(frame)
+    assert list(table["Partenaire"]) == ["RSI Alpes (RSI-ALPES)", "Carsat (CARSAT)", "Agefiph (AGEFIPH)"]
+    assert list(table["État"]) == ["1 manquante · 1 en retard", "2 en retard", "à jour"]
+    assert list(table.columns[:3]) == ["Partenaire", "Jeu", "État"]
+    assert list(deliveries_matrix(frame, problems_only=True)["Partenaire"]) == ["RSI Alpes (RSI-ALPES)",
+                                                                               "Carsat (CARSAT)"]
+    assert "fbe0de" in problem_style("✗ manquante") and "fdebd3" in problem_style("⚠ 01/06/2020 · 10 l.")
+    assert problem_style("✓ 01/02/2020 · 10 l.") == "" and problem_style("à jour") == ""
 
 
 def test_import_page_needs_a_writer(app_factory, store_url):

@@ -52,8 +52,10 @@ def deliveries(engine: Engine, today: dt.date | None = None) -> pd.DataFrame:
     return frame
 
 
-def deliveries_matrix(frame: pd.DataFrame) -> pd.DataFrame:
-    """Partner × dataset rows, one column per year, French cell texts."""
+def deliveries_matrix(frame: pd.DataFrame, problems_only: bool = False) -> pd.DataFrame:
+    """Partner × dataset rows, one column per year, French cell texts; the rows with a missing
+    delivery first, then those with a late one (an "État" column says which), then the rest in
+    partner order. ``problems_only``: only the rows with a missing or late delivery."""
     from dashboard.core.formatting import fmt_date, fmt_number
 
     if frame.empty:
@@ -70,7 +72,32 @@ def deliveries_matrix(frame: pd.DataFrame) -> pd.DataFrame:
                          Jeu=frame["dataset_label"])
     out = frame.pivot_table(index=["Partenaire", "Jeu"], columns="year", values="cell", aggfunc="first")
     out.columns = [str(c) for c in out.columns]
-    return out.reset_index()
+    tally = frame.groupby(["Partenaire", "Jeu"])["status"].agg(
+        missing=lambda s: int((s == "manquante").sum()), late=lambda s: int((s == "reçue en retard").sum()))
+    out = out.join(tally)
+
+    def state(missing: int, late: int) -> str:
+        parts = ([count(missing, "manquante")] if missing else []) + ([count(late, "en retard", "en retard")]
+                                                                        if late else [])
+        return " · ".join(parts) if parts else "à jour"
+
+    out.insert(0, "État", [state(m, lt) for m, lt in zip(out["missing"], out["late"])])
+    out = out.reset_index().sort_values(["missing", "late", "Partenaire", "Jeu"], ascending=[False, False, True, True])
+    if problems_only:
+        out = out[(out["missing"] > 0) | (out["late"] > 0)]
+    out = out.drop(columns=["missing", "late"])
+    return out[["Partenaire", "Jeu", "État", *[c for c in out.columns if c not in ("Partenaire", "Jeu", "État")]]] \
+        .reset_index(drop=True)
+
+
+def problem_style(value) -> str:
+    """CSS of a cell of the deliveries matrix: missing in red, late in orange."""
+    text = str(value)
+    if text.startswith("✗") or "manquante" in text:
+        return "background-color: #fbe0de; color: #8c0000"
+    if text.startswith("⚠") or "en retard" in text:
+        return "background-color: #fdebd3; color: #7a3a00"
+    return ""
 
 
 def computability(engine: Engine, ref: Referentiel | None = None) -> pd.DataFrame:

@@ -32,6 +32,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from dashboard.core.formatting import fmt_date
+from dashboard.core.kinds import spec
 from dashboard.core.results import VERDICT_LABELS, VERDICT_RANK
 from dashboard.core.verdict import MIN_VOLUME
 from dashboard.render.tables import data_table
@@ -54,6 +55,22 @@ def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
                       trim_blocks=True, lstrip_blocks=True)
     return env
+
+
+def _local_datetime(value):
+    """A comment's time as a naive Paris datetime (what a spreadsheet cell holds), or the text given."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        return aware.astimezone(ZoneInfo("Europe/Paris")).replace(tzinfo=None, microsecond=0)
+    return value
 
 
 def _fmt_dt(value) -> str:
@@ -285,8 +302,16 @@ def to_pdf(bilan: Bilan, renderer: PdfRenderer, figures: dict[str, dict | None] 
 # --- XLSX -------------------------------------------------------------------------------
 
 
+# Every question sheet of the XLSX has these columns, in this order (a column no indicator of the
+# question fills stays empty), so that a reader finds "Valeur" at the same place on every sheet.
+CHART_COLUMNS = ["Indicateur", "Libellé", "Série", "Année", "Catégorie", "Valeur", "Unité", "Numérateur",
+                 "Dénominateur", "Effectif", "Pour 100 000 habitants", "Situations en cours (%)",
+                 "Masqué (petits effectifs)", "Données", "Remarque"]
+
+
 def chart_data(bilan: Bilan, question_id: str) -> pd.DataFrame:
-    """Long table of the data behind every chart of a question (numbers as numbers)."""
+    """Long table of the data behind every chart of a question (numbers as numbers), in the columns
+    of :data:`CHART_COLUMNS` (same order on every sheet)."""
     frames = []
     for s in bilan.sections:
         if s.question.id != question_id:
@@ -297,10 +322,14 @@ def chart_data(bilan: Bilan, question_id: str) -> pd.DataFrame:
                 continue
             t.insert(1, "Libellé", line.indicator.short_label)
             t["Série"] = t["Série"].replace({"Sélection": bilan.territory_label})
+            ks = spec(line.indicator.kind)
+            t["Unité"] = "%" if ks.percent else (ks.fixed_unit or line.indicator.unit or "nombre")
             frames.append(t)
     if not frames:
-        return pd.DataFrame(columns=["Indicateur", "Libellé", "Série", "Année", "Catégorie", "Valeur"])
-    return pd.concat(frames, ignore_index=True)
+        return pd.DataFrame(columns=CHART_COLUMNS)
+    out = pd.concat(frames, ignore_index=True)
+    extra = [c for c in out.columns if c not in CHART_COLUMNS]
+    return out.reindex(columns=CHART_COLUMNS + extra)
 
 
 def comments_table(bilan: Bilan) -> pd.DataFrame:
@@ -311,22 +340,41 @@ def comments_table(bilan: Bilan) -> pd.DataFrame:
         rows.extend((f"Q{s.question.number}", c) for c in s.comments)
         rows.extend((line.indicator.id, c) for line in s.lines for c in line.comments)
     return pd.DataFrame([{"Objet": obj, "Territoire": c.territory_label, "Auteur": c.author, "Commentaire": c.text,
-                          "Mis à jour le": _fmt_dt(c.updated_at)} for obj, c in rows],
+                          "Mis à jour le": _local_datetime(c.updated_at)} for obj, c in rows],
                         columns=["Objet", "Territoire", "Auteur", "Commentaire", "Mis à jour le"])
 
 
+PERCENT_FORMAT = "0.0 %"
+POINTS_FORMAT = '+0.0" pt";-0.0" pt";0" pt"'
+CHANGE_FORMAT = "+#,##0.0##;-#,##0.0##;0"
+DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+
+
+def xlsx_summary(bilan: Bilan) -> pd.DataFrame:
+    """The "Bilan" sheet: the bilan's table with the change as a number (points for a share) — the
+    page's table keeps its French texts."""
+    table = bilan_table(bilan)
+    now, before = f"Valeur {bilan.year}", f"Valeur {bilan.year - 1}"
+    change = table[now] - table[before]
+    table = table.drop(columns=["Évolution"])
+    table.insert(table.columns.get_loc(before) + 1, "Évolution", change)
+    return table
+
+
 def to_xlsx(bilan: Bilan) -> bytes:
+    """The XLSX annex: numbers as numbers — a share as a fraction in a % format (78,9 %), a change as a
+    signed number (points for a share), a date as a date — and the same columns on every question sheet."""
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     buf = io.BytesIO()
     sheets: list[tuple[str, pd.DataFrame, str]] = [
-        ("Bilan", bilan_table(bilan), f"{bilan.title} — une ligne par indicateur (parts en %)"),
+        ("Bilan", xlsx_summary(bilan), f"{bilan.title} — une ligne par indicateur"),
     ]
     for s in bilan.sections:
         sheets.append((f"Q{s.question.number}", chart_data(bilan, s.question.id),
                        f"Question {s.question.number} · {s.question.title} — données des graphiques "
-                       f"({bilan.first_year}-{bilan.year}, parts en %)"))
+                       f"({bilan.first_year}-{bilan.year})"))
     sheets.append(("Commentaires", comments_table(bilan), f"Commentaires d'analyse {bilan.year}"))
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         for name, frame, title in sheets:
@@ -337,13 +385,18 @@ def to_xlsx(bilan: Bilan) -> bytes:
             for cell in ws[3]:
                 cell.font = Font(bold=True)
                 cell.fill = PatternFill("solid", fgColor="E8EDFF")
-            for i, col in enumerate(frame.columns, start=1):
+            columns = list(frame.columns)
+            for i, col in enumerate(columns, start=1):
                 values = [str(col), *(str(v) for v in frame[col].head(200))]
                 width = min(60, max(8, max(len(v) for v in values) + 2))
                 ws.column_dimensions[get_column_letter(i)].width = width
                 if frame[col].dtype.kind == "f":
                     for row in ws.iter_rows(min_row=4, min_col=i, max_col=i):
                         row[0].number_format = "#,##0.0##"
+                elif frame[col].dtype.kind == "M" or col == "Mis à jour le":
+                    for row in ws.iter_rows(min_row=4, min_col=i, max_col=i):
+                        row[0].number_format = DATETIME_FORMAT
+            _percent_cells(ws, columns)
             for row in ws.iter_rows(min_row=4):
                 for cell in row:
                     if isinstance(cell.value, str) and len(cell.value) > 60:
@@ -351,6 +404,24 @@ def to_xlsx(bilan: Bilan) -> bytes:
             ws.freeze_panes = "A4"
             protect_worksheet(ws)  # comments, labels, titles: text, never formulas (data_access/office.py)
     return buf.getvalue()
+
+
+def _percent_cells(ws, columns: list[str]) -> None:
+    """On the rows whose unit is "%": values as fractions in a % format, changes in points."""
+    if "Unité" not in columns:
+        return
+    unit_col = columns.index("Unité") + 1
+    values = [i + 1 for i, c in enumerate(columns) if c == "Valeur" or c.startswith("Valeur ")]
+    change = columns.index("Évolution") + 1 if "Évolution" in columns else None
+    for row in ws.iter_rows(min_row=4):
+        percent = row[unit_col - 1].value == "%"
+        for i in values:
+            cell = row[i - 1]
+            if percent and isinstance(cell.value, (int, float)):
+                cell.value = cell.value / 100
+                cell.number_format = PERCENT_FORMAT
+        if change is not None and isinstance(row[change - 1].value, (int, float)):
+            row[change - 1].number_format = POINTS_FORMAT if percent else CHANGE_FORMAT
 
 
 # --- all formats ------------------------------------------------------------------------

@@ -37,10 +37,17 @@ def render() -> None:
         if deliveries.empty:
             st.info("Aucune livraison enregistrée.")
         else:
-            st.dataframe(completeness.deliveries_matrix(deliveries), hide_index=True, width="stretch",
-                         height=min(800, 36 * (deliveries[["institution_code", "dataset"]].drop_duplicates().shape[0]
-                                               + 1) + 4))
-            st.caption("✓ reçue (date de réception · lignes) · ⚠ reçue en retard · ✗ manquante.")
+            problems_only = st.toggle("Problèmes seulement", key="compl_problems",
+                                      help="Seulement les livraisons manquantes ou en retard")
+            table = completeness.deliveries_matrix(deliveries, problems_only=problems_only)
+            if table.empty:
+                st.success("Aucune livraison manquante ni en retard.", icon=":material/check_circle:")
+            else:
+                years = [c for c in table.columns if c.isdigit()]
+                st.dataframe(table.style.map(completeness.problem_style, subset=["État", *years]), hide_index=True,
+                             width="stretch", height=min(800, 36 * (len(table) + 1) + 4))
+            st.caption("Les partenaires dont une livraison manque viennent en premier, puis ceux en retard. "
+                       "✓ reçue (date de réception · lignes) · ⚠ reçue en retard · ✗ manquante.")
     with tab2:
         territories = ref_data["territories"]
         options = [completeness.REGION, *sorted(set(matrix["territory"]) - {completeness.REGION})]
