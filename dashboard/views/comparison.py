@@ -132,7 +132,7 @@ def render_comparison(filters: Filters) -> None:
                 f"{filters.last_year}.")
         return
     geojson = features_for(level, data["perimeters"], reference().territory_names)
-    left, right = st.columns([3, 2], gap="large")
+    left, right = st.columns([1, 1], gap="medium")   # the ranking's columns all visible at 1920 px
     with left:
         fig = territory_map(result, year, geojson, use_rate)
         st.plotly_chart(fig, config=map_config(f"carte-{iid}"), theme=None, width="stretch", key="cmp_map",
@@ -143,14 +143,14 @@ def render_comparison(filters: Filters) -> None:
     with right:
         table = ranking(result, year, use_rate)
         metric = result.metric(use_rate)
-        unit = " (pour 100 000 hab.)" if metric == "rate_per_100k" else ""
+        unit = " (pour 100 000)" if metric == "rate_per_100k" else ""
         shown = pd.DataFrame({
             "Rang": table["rank"].map(rank_label),
             "Territoire": table["territory_label"],
             f"{year}{unit}": [("secret statistique" if h else
                                format_metric(v, ind.kind, metric, with_unit=False))
                               for v, h in zip(table[metric], table["hidden"])],
-            "Évolution sur un an": [_change_text(c, ind.kind, metric) for c in table["change"]],
+            "Sur un an": [_change_text(c, ind.kind, metric) for c in table["change"]],
             "Tendance": table["verdict"],
         })
         if metric == "rate_per_100k":
