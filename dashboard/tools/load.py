@@ -37,7 +37,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 # (path, text that shows once the page is there); pages with charts also wait for a drawn Plotly chart
 WALK = [
-    ("/", "Ouvrir la question 6", False),
+    ("/", "Q6 · Indicateurs de maintien", True),
     ("/q1_gouvernance", "Q1.C4.I4", True),
     ("/q3_info_sante_emploi?territoire=Is%C3%A8re+%2838%29", "Q3.C4.I7", True),
     ("/q4_animations_territoriales?territoire=CME+Loire", "Q4.C5.I6", True),
