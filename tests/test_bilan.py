@@ -238,3 +238,25 @@ def test_cli_all_writes_one_bilan_per_cme(sample_url, tmp_path):
     ref_cmes = ["CME01", "CME0726", "CME38", "CME42", "CME69", "CME73", "CME74"]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"bilan-2018-{c}.xlsx" for c in ref_cmes)
     assert "Bilans" in result.stderr  # the progress bar
+
+
+def test_print_images_are_cut_so_that_no_chart_runs_over_a_page(loire_2019):
+    """A question's small multiples are printed as images of at most PRINT_ROWS rows (12 charts): a
+    question of 19 indicators makes two images, each kept whole on one page (break-inside: avoid)."""
+    import math
+
+    from dashboard.reports.bilan import SPARK_COLS
+
+    parts = X.print_figures(loire_2019)
+    per_image = X.PRINT_ROWS * SPARK_COLS
+    for section in loire_2019.sections:
+        drawn = [line for line in section.lines if line.has_series]
+        figs = parts[section.question.id]
+        assert len(figs) == math.ceil(len(drawn) / per_image), section.question.id
+        # every chart once, none lost between the images (one title annotation per chart)
+        titles = [a["text"] for f in figs for a in f["layout"]["annotations"] if a.get("text", "").startswith("<b>")]
+        assert len(titles) == len(drawn), section.question.id
+    assert max(len(v) for v in parts.values()) >= 2        # Q3 or Q6 of the sample needs two
+    images = {q: [f"data:image/svg+xml;base64,{q}{i}" for i in range(len(v))] for q, v in parts.items()}
+    html = X.render_html(loire_2019, interactive=False, images=images)
+    assert html.count('<div class="figure"><img') == sum(len(v) for v in parts.values())

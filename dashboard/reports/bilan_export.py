@@ -96,6 +96,26 @@ def section_figures(bilan: Bilan) -> dict[str, dict | None]:
     return {s.question.id: section_figure(s, bilan) for s in bilan.sections}
 
 
+PRINT_ROWS = 4   # rows of small charts per printed image: one image never runs over an A4 page
+
+
+def print_figures(bilan: Bilan, rows: int = PRINT_ROWS) -> dict[str, list[dict]]:
+    """For print: each question's small multiples cut into images of at most ``rows`` rows, so that
+    no chart is split across two pages (a question of 19 indicators makes two images)."""
+    import dataclasses
+
+    from dashboard.reports.bilan import SPARK_COLS
+
+    out: dict[str, list[dict]] = {}
+    per_image = rows * SPARK_COLS
+    for s in bilan.sections:
+        drawn = [line for line in s.lines if line.has_series]
+        chunks = [drawn[i:i + per_image] for i in range(0, len(drawn), per_image)]
+        figs = [section_figure(dataclasses.replace(s, lines=chunk), bilan) for chunk in chunks]
+        out[s.question.id] = [f for f in figs if f]
+    return out
+
+
 def render_html(bilan: Bilan, *, figures: dict[str, dict | None] | None = None, interactive: bool = True,
                 images: dict[str, str] | None = None, toc: dict[str, int] | None = None) -> str:
     """The bilan as one HTML document: interactive (Plotly.js inlined) or for print (``images``)."""
@@ -288,9 +308,12 @@ def outline_pages(pdf: bytes, titles: dict[str, str]) -> dict[str, int]:
 
 
 def to_pdf(bilan: Bilan, renderer: PdfRenderer, figures: dict[str, dict | None] | None = None) -> bytes:
-    """A4 PDF: static charts, page numbers, table of contents with page numbers."""
+    """A4 PDF: static charts (each question's cut into page-sized images), page numbers, table of
+    contents with page numbers."""
     figures = figures if figures is not None else section_figures(bilan)
-    images = renderer.images(figures)
+    parts = print_figures(bilan)
+    flat = renderer.images({f"{q}#{i}": f for q, figs in parts.items() for i, f in enumerate(figs)})
+    images = {q: [flat[f"{q}#{i}"] for i in range(len(figs)) if f"{q}#{i}" in flat] for q, figs in parts.items()}
     footer = f"{bilan.title}" + (" · données fictives" if bilan.sample else "")
     first = renderer.print_pdf(render_html(bilan, figures=figures, interactive=False, images=images,
                                            toc={"synthese": "…"}), footer)
