@@ -153,10 +153,10 @@ def hostile_url(writable_sample_url):
 
 def _open_page(app_factory, url, page, **params):
     at = app_factory(url)
-    for k, v in params.items():
-        at.query_params[k] = v
     at.run()
     at.switch_page(page)
+    for k, v in params.items():    # the page's own parameters (another page's would be dropped)
+        at.query_params[k] = v
     at.run()
     assert not at.exception, at.exception
     return at

@@ -12,10 +12,10 @@ def app(sample_url, app_factory):
 
 def _open(app, page, **params):
     at = app
-    for k, v in params.items():
-        at.query_params[k] = v
     at.run()
     at.switch_page(page)
+    for k, v in params.items():    # the page's own parameters (another page's would be dropped)
+        at.query_params[k] = v
     at.run()
     assert not at.exception, at.exception
     return at

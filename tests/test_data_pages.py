@@ -146,7 +146,7 @@ def test_accounts_page_is_for_administrators(app_factory, store_url):
     at.switch_page("app_pages/comptes.py")
     at.run()
     assert not at.exception
-    assert "Page réservée aux administrateurs" in at.info[0].value and "animateur" in at.info[0].value
+    assert "Page réservée aux administrateurs" in at.info[0].value and "Animateur" in at.info[0].value
     assert not at.dataframe
     at = _open(app_factory, store_url, "app_pages/comptes.py", user="admin")
     names = set(at.dataframe[0].value["Identifiant"])

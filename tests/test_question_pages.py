@@ -206,7 +206,7 @@ def test_the_meeting_mode_walks_the_six_questions(app):
         at.button(key="meeting-next").click()
         at.run()
         assert at.title[0].value.startswith(f"Q{expected} · ")
-        assert at.query_params["question"] == [str(expected)]
+        assert at.query_params["question"] in (str(expected), [str(expected)])
     assert at.button(key="meeting-next").disabled          # the last question
     at.button(key="meeting-previous").click()
     at.run()
