@@ -77,14 +77,17 @@ def test_the_index_links_every_indicator_to_its_block_with_its_verdict(app, ques
 def test_a_link_to_an_indicator_opens_the_page_on_its_block(app):
     q = REF.question("Q3")
     app.run()
-    app.query_params["indicateur"] = "Q3.C2.I1"
-    at = _open(app, q)
+    app.switch_page(f"app_pages/{q.page}.py")
+    app.query_params["indicateur"] = "Q3.C2.I1"      # the page's own parameter, given on the page
+    at = app.run()
+    assert not at.exception, at.exception
     scripts = [h.value for h in at.get("html") if "scrollIntoView" in h.value]
     assert len(scripts) == 1 and 'getElementById("q3-c2-i1")' in scripts[0]
     assert any(".st-key-block-Q3-C2-I1 { outline" in h.value for h in at.get("html"))
     # an unknown id is ignored
     app.query_params["indicateur"] = "Q9.C9.I9"
-    at = _open(app, q)
+    at = app.run()
+    assert not at.exception, at.exception
     assert not [h for h in at.get("html") if "scrollIntoView" in h.value]
 
 
