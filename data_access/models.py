@@ -676,15 +676,23 @@ class DataDelivery(SQLModel, table=True):
 
 
 class UserAccount(SQLModel, table=True):
-    """A local account: role ``lecteur``, ``animateur`` (writes for its territories) or ``administrateur``."""
+    """A local account: role ``lecteur``, ``animateur`` (writes for its territories) or ``administrateur``.
+
+    ``oidc_issuer`` + ``oidc_subject``: the OpenID Connect identity (``iss`` and ``sub`` of the
+    provider's ID token) an administrator linked to the account; signing in through that provider opens
+    this account (data_access/users.py, ``account_for_identity``). One identity opens at most one account.
+    """
 
     __tablename__ = "user_account"
+    __table_args__ = (Index("ix_user_account_oidc", "oidc_issuer", "oidc_subject", unique=True),)
     username: str = Field(primary_key=True, max_length=60)
     display_name: str = Field(max_length=120)
     role: str = coded("user_role")
     password_hash: str = Field(max_length=200)
     active: bool = True
     created_at: dt.datetime
+    oidc_issuer: Optional[str] = Field(default=None, max_length=255)
+    oidc_subject: Optional[str] = Field(default=None, max_length=255)
 
 
 class UserTerritory(SQLModel, table=True):

@@ -292,9 +292,119 @@ def list_users(engine: Engine) -> pd.DataFrame:
             terr.setdefault(u, []).append(t)
         rows = [{"Identifiant": r.username, "Nom": r.display_name, "Rôle": USER_ROLE.get(r.role, r.role),
                  "Territoires": ", ".join(terr.get(r.username, [])), "Actif": bool(r.active),
+                 "Identité OIDC": describe_identity(r.oidc_issuer, r.oidc_subject) if r.oidc_subject else "",
                  "Créé le": r.created_at}
                 for r in conn.execute(select(ua).order_by(ua.c.username))]
-    return pd.DataFrame(rows, columns=["Identifiant", "Nom", "Rôle", "Territoires", "Actif", "Créé le"])
+    return pd.DataFrame(rows, columns=["Identifiant", "Nom", "Rôle", "Territoires", "Actif", "Identité OIDC",
+                                       "Créé le"])
+
+
+# --- OpenID Connect identities ---------------------------------------------------------------------
+#
+# An account is opened through an OpenID Connect provider (ProConnect…) only by the identity an
+# administrator linked to it: the issuer (``iss``) and subject (``sub``) of the provider's ID token,
+# compared exactly. The e-mail is shown, never matched: a provider need not verify it, an address can
+# change hands (an agent leaves, the mailbox is given to a successor) and several providers may
+# assert the same address, whereas ``iss`` + ``sub`` is the identifier OpenID Connect promises stable
+# and unique for one user of one provider (OpenID Connect Core 1.0, §5.7).
+
+MAX_IDENTITY = 255
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the provider says signed in: ``issuer`` and ``subject`` identify; the rest is for display."""
+
+    issuer: str
+    subject: str
+    email: str | None = None
+    name: str | None = None
+
+    def describe(self) -> str:
+        return describe_identity(self.issuer, self.subject, self.email)
+
+
+class IdentityRefused(Exception):
+    """No active account for this identity (French message)."""
+
+    def __init__(self, message: str, identity: Identity | None = None):
+        super().__init__(message)
+        self.identity = identity
+
+
+def describe_identity(issuer: str | None, subject: str | None, email: str | None = None) -> str:
+    """« sujet » chez « émetteur » (adresse), in French, for messages and the accounts list."""
+    mail = f" ({email})" if email else ""
+    return f"« {subject} » chez « {issuer} »{mail}"
+
+
+def identity_from_claims(claims) -> Identity:
+    """The identity in the claims of a validated ID token (``st.user``: ``iss``, ``sub``, ``email``,
+    ``name`` or ``given_name`` + ``usual_name`` / ``family_name``). Raises :class:`IdentityRefused`
+    when the issuer or the subject is missing."""
+    def text(key: str) -> str | None:
+        value = claims.get(key) if hasattr(claims, "get") else None
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
+    issuer, subject = text("iss"), text("sub")
+    if not issuer or not subject:
+        raise IdentityRefused("Le fournisseur d'identité n'a pas transmis d'identifiant (émetteur et sujet) : "
+                              "connexion impossible.")
+    name = text("name") or " ".join(p for p in (text("given_name"), text("usual_name") or text("family_name"))
+                                    if p) or None
+    return Identity(issuer, subject, text("email"), name)
+
+
+def account_for_identity(engine: Engine, identity: Identity) -> User:
+    """The active account linked to ``identity``; :class:`IdentityRefused` (French) otherwise."""
+    ua = table("user_account")
+    with engine.connect() as conn:
+        row = conn.execute(select(ua).where(ua.c.oidc_issuer == identity.issuer,
+                                            ua.c.oidc_subject == identity.subject)).first()
+        if row is None:
+            raise IdentityRefused(f"Aucun compte n'est associé à l'identité {identity.describe()} : demandez à un "
+                                  "administrateur de l'associer.", identity)
+        if not row.active:
+            raise IdentityRefused(f"Le compte « {row.username} » associé à l'identité {identity.describe()} est "
+                                  "désactivé : demandez à un administrateur de le réactiver.", identity)
+        return _user_from_row(conn, row)
+
+
+def link_identity(engine: Engine, username: str, issuer: str, subject: str) -> None:
+    """Link ``username`` to the OpenID Connect identity ``issuer`` + ``subject`` (replacing its previous
+    one). Refused when the identity already opens another account."""
+    issuer, subject = (issuer or "").strip(), (subject or "").strip()
+    problems = []
+    if not issuer.startswith(("https://", "http://")):
+        problems.append(f"Émetteur « {issuer} » invalide : l'URL exacte de l'émetteur (« iss »), par exemple "
+                        "https://auth.agentconnect.gouv.fr/api/v2.")
+    if not subject:
+        problems.append("Sujet vide : l'identifiant « sub » que le fournisseur donne à la personne.")
+    if len(issuer) > MAX_IDENTITY or len(subject) > MAX_IDENTITY:
+        problems.append(f"Émetteur ou sujet trop long : au plus {MAX_IDENTITY} caractères.")
+    if problems:
+        raise AccountError(problems)
+    ua = table("user_account")
+    with write_transaction(engine) as conn:
+        if conn.execute(select(ua.c.username).where(ua.c.username == username)).first() is None:
+            raise AccountError(f"Le compte « {username} » n'existe pas.")
+        other = conn.execute(select(ua.c.username).where(ua.c.oidc_issuer == issuer, ua.c.oidc_subject == subject,
+                                                         ua.c.username != username)).first()
+        if other is not None:
+            raise AccountError(f"L'identité {describe_identity(issuer, subject)} est déjà associée au compte "
+                               f"« {other.username} » : dissociez-la d'abord.")
+        conn.execute(update(ua).where(ua.c.username == username).values(oidc_issuer=issuer, oidc_subject=subject))
+
+
+def unlink_identity(engine: Engine, username: str) -> bool:
+    """Remove the OpenID Connect identity of ``username``; False if it had none."""
+    ua = table("user_account")
+    with write_transaction(engine) as conn:
+        row = conn.execute(select(ua.c.oidc_subject).where(ua.c.username == username)).first()
+        if row is None:
+            raise AccountError(f"Le compte « {username} » n'existe pas.")
+        conn.execute(update(ua).where(ua.c.username == username).values(oidc_issuer=None, oidc_subject=None))
+        return row.oidc_subject is not None
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("referentiel", help="tableau des questions, critères et indicateurs (docs/referentiel.md)")
     p.add_argument("--write", action="store_true", help="réécrire le tableau généré de docs/referentiel.md")
 
-    p = sub.add_parser("user", help="comptes : add, set, list, unlock")
+    p = sub.add_parser("user", help="comptes : add, set, list, unlock, link, unlink")
     usub = p.add_subparsers(dest="user_command", metavar="ACTION", parser_class=FrenchArgumentParser)
     u = usub.add_parser("add", help="crée un compte (mot de passe demandé, ou lu sur l'entrée standard)")
     u.add_argument("username", metavar="IDENTIFIANT")
@@ -113,6 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
     usub.add_parser("list", help="liste les comptes")
     u = usub.add_parser("unlock", help="efface les échecs de connexion d'un compte (toutes adresses), "
                                        "ce qui lève ses délais d'attente ; inscrit au journal")
+    u.add_argument("username", metavar="IDENTIFIANT")
+    u = usub.add_parser("link", help="associe le compte à une identité OpenID Connect (ProConnect…) : se connecter "
+                                     "avec ce fournisseur ouvre alors le compte")
+    u.add_argument("username", metavar="IDENTIFIANT")
+    u.add_argument("--emetteur", required=True, metavar="URL",
+                   help="émetteur (« iss ») exact, tel que l'affiche le refus de connexion")
+    u.add_argument("--sujet", required=True, metavar="SUB", help="sujet (« sub ») donné par le fournisseur")
+    u = usub.add_parser("unlink", help="retire l'identité OpenID Connect du compte")
     u.add_argument("username", metavar="IDENTIFIANT")
 
     sub.add_parser("info", help="état de la base : schéma, données fictives, nombre de lignes")
@@ -405,13 +413,33 @@ def cmd_formats(args) -> int:
 
 
 def cmd_user(args) -> int:
-    from data_access.users import AccountError, User, add_user, list_users, unlock, update_user
+    from data_access.users import (
+        AccountError,
+        User,
+        add_user,
+        describe_identity,
+        link_identity,
+        list_users,
+        unlink_identity,
+        unlock,
+        update_user,
+    )
 
     if not args.user_command:
-        print("Erreur : précisez une action (add, set, list, unlock).", file=sys.stderr)
+        print("Erreur : précisez une action (add, set, list, unlock, link, unlink).", file=sys.stderr)
         return EXIT_USAGE
     engine = _engine(args)
     try:
+        if args.user_command == "link":
+            link_identity(engine, args.username, args.emetteur, args.sujet)
+            print(f"Compte « {args.username} » associé à l'identité "
+                  f"{describe_identity(args.emetteur.strip(), args.sujet.strip())}.")
+            return EXIT_OK
+        if args.user_command == "unlink":
+            had = unlink_identity(engine, args.username)
+            print(f"Compte « {args.username} » : identité OpenID Connect retirée." if had
+                  else f"Le compte « {args.username} » n'avait pas d'identité OpenID Connect.")
+            return EXIT_OK
         if args.user_command == "unlock":
             # whoever runs the command line on the store acts as an administrator, journaled as cli:<os user>
             admin = User(f"cli:{_os_user()}", "ligne de commande", "administrateur", frozenset(), None)
