@@ -163,6 +163,6 @@ def _accounts(seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         salt = hashlib.sha256(f"{seed}:{username}".encode()).digest()[:16]
         accounts.append({"username": username, "display_name": name, "role": role,
                          "password_hash": hash_password(password, salt=salt), "active": True,
-                         "created_at": _utc(2016, 1, 4, 9, 0)})
+                         "created_at": _utc(2016, 1, 4, 9, 0), "oidc_issuer": None, "oidc_subject": None})
         territories += [{"username": username, "territory_code": t} for t in terr]
     return _frame("user_account", accounts), _frame("user_territory", territories)
