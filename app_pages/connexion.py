@@ -14,6 +14,8 @@ if user is not None:
 else:
     st.markdown("La lecture du tableau de bord est ouverte. Les imports, les saisies et les commentaires "
                 "demandent un compte : **animateur** (pour ses territoires) ou **administrateur**.")
+    auth.oidc_refusal()
+    auth.oidc_button()
     if auth.sign_in_form() is not None:
         st.rerun()
     if ui.reference_data(ui.data_version())["info"]["sample"]:

@@ -82,6 +82,17 @@ class Settings(BaseSettings):
                     "is then whatever the client sends.",
     )
 
+    oidc_provider: str | None = Field(
+        default=None, validation_alias="MAINTIEN_OIDC_PROVIDER",
+        description="Name of the OpenID Connect provider offered on the sign-in page (e.g. proconnect): the "
+                    "section [auth.<name>] of Streamlit's secrets that st.login uses. Unset: local accounts only.",
+    )
+    oidc_label: str | None = Field(
+        default=None, validation_alias="MAINTIEN_OIDC_LABEL",
+        description="Name of the provider on the button \"Se connecter avec …\" (default: the provider name "
+                    "with a capital, e.g. ProConnect).",
+    )
+
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
                                    file_secret_settings) -> tuple[PydanticBaseSettingsSource, ...]:
@@ -91,6 +102,12 @@ class Settings(BaseSettings):
     @property
     def import_max_bytes(self) -> int:
         return int(self.import_max_mb * 1024 * 1024)
+
+    @property
+    def oidc_button_label(self) -> str:
+        name = self.oidc_provider or ""
+        known = {"proconnect": "ProConnect", "agentconnect": "AgentConnect"}
+        return self.oidc_label or known.get(name.lower(), name[:1].upper() + name[1:])
 
     @property
     def is_default_store(self) -> bool:

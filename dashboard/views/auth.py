@@ -7,9 +7,22 @@ so "Se déconnecter" in one tab signs every tab out. The token also lives in a c
 (``maintien_session``, set by a small script since Streamlit cannot set cookies): a reload or a new
 tab of the same browser resumes the session until it expires (``MAINTIEN_SESSION_HOURS``). Writes
 are checked again in the data layer (``data_access.users``), whatever the page.
+
+Sign-in through an OpenID Connect provider (``MAINTIEN_OIDC_PROVIDER``, e.g. ProConnect): the button
+"Se connecter avec …" calls ``st.login``; Streamlit runs the authorization code flow and comes back
+with the claims of the validated ID token in ``st.user``. The first run that sees them maps the
+identity (``iss`` + ``sub``) to the linked account (``users.account_for_identity``) and opens the same
+server-side session as a local sign-in, so roles, territories and "Se déconnecter" work unchanged. An
+``st.user`` is turned into a session once per Streamlit session and only while its ID token is fresh
+(``OIDC_FRESH_SECONDS``): Streamlit's own identity cookie lives 30 days, the app's session
+``MAINTIEN_SESSION_HOURS``, and a revoked session must not come back from that cookie. "Se
+déconnecter" also calls ``st.logout`` (Streamlit's cookie cleared, the provider's end-of-session
+endpoint visited when it has one).
 """
 
 from __future__ import annotations
+
+import time
 
 import streamlit as st
 
@@ -22,6 +35,9 @@ TOKEN_KEY = "auth_session_token"
 COOKIE = "maintien_session"
 COOKIE_PENDING = "auth_cookie_pending"   # the cookie to write on the next run ("" clears it)
 SIGN_IN_PAGE = "app_pages/connexion.py"
+OIDC_SEEN = "auth_oidc_seen"          # st.user already turned into a session, or refused, in this session
+OIDC_REFUSED = "auth_oidc_refused"    # why the provider's identity opens no account (French)
+OIDC_FRESH_SECONDS = 300              # an ID token older than this opens no new session
 
 
 def _cookie_token() -> str | None:
@@ -44,16 +60,64 @@ def current_user() -> users.User | None:
         st.session_state[SESSION_KEY], st.session_state[TOKEN_KEY] = name, token
     name = st.session_state.get(SESSION_KEY)
     if not name:
-        return None
+        return _oidc_sign_in()
     user = users.load_user(engine(), name)
     if user is None:  # deactivated or removed since sign-in
         _forget(clear_cookie=True)
     return user
 
 
+def _oidc_claims() -> dict | None:
+    """The claims of the provider's ID token (``st.user``) when signed in through it, else None."""
+    try:
+        claims = st.user.to_dict()
+    except Exception:  # noqa: BLE001 - no script context or no [auth] secrets
+        return None
+    return claims if claims.get("is_logged_in") is True else None
+
+
+def oidc_provider() -> tuple[str, str] | None:
+    """(provider name, button label) when an OpenID Connect provider is configured: the setting
+    ``MAINTIEN_OIDC_PROVIDER`` and its section ``[auth.<name>]`` in Streamlit's secrets."""
+    settings = get_settings()
+    name = settings.oidc_provider
+    if not name:
+        return None
+    try:
+        auth = st.secrets.get("auth") or {}
+        configured = name in auth and "redirect_uri" in auth and "cookie_secret" in auth
+    except Exception:  # noqa: BLE001 - no secrets file
+        configured = False
+    return (name, settings.oidc_button_label) if configured else None
+
+
+def _oidc_sign_in() -> users.User | None:
+    """Open the app's session for the identity the provider just asserted (once per Streamlit session)."""
+    if OIDC_SEEN in st.session_state:
+        return None
+    claims = _oidc_claims()
+    if claims is None:
+        return None
+    st.session_state[OIDC_SEEN] = True
+    issued = claims.get("iat")
+    if not isinstance(issued, (int, float)) or time.time() - issued > OIDC_FRESH_SECONDS:
+        return None          # Streamlit's identity cookie outlived the app's session: sign in again
+    try:
+        user = users.account_for_identity(engine(), users.identity_from_claims(claims))
+    except users.IdentityRefused as exc:
+        st.session_state[OIDC_REFUSED] = str(exc)
+        return None
+    token = sessions.open_session(engine(), user.username, get_settings().session_hours)
+    st.session_state[SESSION_KEY], st.session_state[TOKEN_KEY] = user.username, token
+    st.session_state[COOKIE_PENDING] = token
+    open_on_home_territory(user)
+    return user
+
+
 def _forget(clear_cookie: bool) -> None:
     st.session_state.pop(SESSION_KEY, None)
     st.session_state.pop(TOKEN_KEY, None)
+    st.session_state[OIDC_SEEN] = True   # a revoked or ended session does not come back from st.user
     if clear_cookie:
         st.session_state[COOKIE_PENDING] = ""
 
@@ -93,11 +157,40 @@ def client_address() -> str | None:
 
 
 def sign_out() -> None:
-    """Sign the account out everywhere: every session record revoked, this browser's cookie cleared."""
+    """Sign the account out everywhere: every session record revoked, this browser's cookie cleared,
+    and when signed in through the OpenID Connect provider, ``st.logout`` (Streamlit's identity cookie
+    cleared, the provider's end of session): the browser then leaves the page, so callers stop."""
     name = st.session_state.get(SESSION_KEY)
     if name:
         sessions.revoke_all(engine(), name)
     _forget(clear_cookie=True)
+    st.session_state.pop(OIDC_REFUSED, None)
+    if _oidc_claims() is not None:
+        write_cookie()        # the app's cookie cleared before the browser leaves
+        st.logout()
+        st.stop()
+
+
+def oidc_refusal(key: str = "oidc_logout") -> None:
+    """Why the provider's identity opened no account, and the way out of the provider's session."""
+    message = st.session_state.get(OIDC_REFUSED)
+    if not message or _oidc_claims() is None:
+        return
+    st.error(message, icon=":material/no_accounts:")
+    if st.button("Se déconnecter du fournisseur d'identité", key=key, icon=":material/logout:"):
+        sign_out()
+
+
+def oidc_button() -> None:
+    """"Se connecter avec <fournisseur>" when an OpenID Connect provider is configured."""
+    provider = oidc_provider()
+    if provider is None:
+        return
+    name, label = provider
+    if st.button(f"Se connecter avec {label}", key="oidc_login", icon=":material/badge:"):
+        st.session_state.pop(OIDC_SEEN, None)
+        st.session_state.pop(OIDC_REFUSED, None)
+        st.login(name)
 
 
 def sign_in_form(key: str = "signin") -> users.User | None:
@@ -132,6 +225,7 @@ def sidebar_account() -> users.User | None:
     with st.sidebar:
         st.markdown("### Compte")
         if user is None:
+            oidc_refusal("oidc_logout_sidebar")
             st.caption("Lecture ouverte. Connectez-vous pour importer, saisir ou commenter.")
             st.page_link(SIGN_IN_PAGE, label="Se connecter", icon=":material/login:")
         else:
