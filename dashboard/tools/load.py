@@ -77,17 +77,27 @@ def _cpu_seconds(pid: int) -> float:
         return float("nan")
 
 
-def start_server(database_url: str, log_path: Path | None = None) -> tuple[subprocess.Popen, str]:
-    """`streamlit run app.py` on a free loopback port against the store; returns (process, base URL).
+def free_port() -> int:
+    """A free TCP port on loopback (for a server whose address must be known before it starts)."""
+    return _free_port()
 
-    Also used by the end-to-end tests. The server's output goes to ``log_path`` (or nowhere).
+
+def start_server(database_url: str, log_path: Path | None = None, *, port: int | None = None,
+                 extra_args: list[str] | tuple[str, ...] = (), env: dict[str, str] | None = None,
+                 ) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` on a loopback port (``port``, or a free one) against the store; returns
+    (process, base URL).
+
+    Also used by the end-to-end tests, which may add Streamlit options (``extra_args``, e.g.
+    ``--secrets.files PATH``) and environment variables (``env``). The server's output goes to
+    ``log_path`` (or nowhere).
     """
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "MAINTIEN_AUTO_SAMPLE": "0"}
+    port = port or _free_port()
+    env = {**os.environ, **(env or {}), "DATABASE_URL": database_url, "MAINTIEN_AUTO_SAMPLE": "0"}
     out = open(log_path, "w") if log_path else subprocess.DEVNULL  # noqa: SIM115 - the child keeps it
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true"],
+         "127.0.0.1", "--server.headless", "true", *extra_args],
         cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT if log_path else subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
