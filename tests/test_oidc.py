@@ -406,3 +406,38 @@ def test_oidc_unlinked_identity_is_refused_in_french(oidc_app, oidc_browser):
     finally:
         context.close()
         provider.user = dict(LINKED)
+
+
+# --- the pages (AppTest) --------------------------------------------------------------------------
+
+
+def test_accounts_page_links_an_identity_and_no_button_without_provider(app_factory, writable_sample_url):
+    url = writable_sample_url()
+    at = app_factory(url)
+    at.session_state["auth_username"] = "admin"
+    at.run()
+    at.switch_page("app_pages/comptes.py")
+    at.run()
+    assert not at.exception, at.exception
+    at.selectbox(key="account_oidc_pick").set_value("animateur69")
+    form_inputs = [t for t in at.text_input if t.label in ("Émetteur (iss)", "Sujet (sub)")]
+    form_inputs[0].set_value(ISSUER)
+    form_inputs[1].set_value("sub-69")
+    next(b for b in at.get("form_submit_button") if b.label == "Associer").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("associé à l'identité « sub-69 »" in s.value for s in at.success)
+    from data_access.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        assert users.account_for_identity(engine, Identity(ISSUER, "sub-69")).username == "animateur69"
+    finally:
+        engine.dispose()
+    # without MAINTIEN_OIDC_PROVIDER the sign-in page offers the local form only
+    at = app_factory(url)
+    at.run()
+    at.switch_page("app_pages/connexion.py")
+    at.run()
+    assert not at.exception, at.exception
+    assert not [b for b in at.button if b.label.startswith("Se connecter avec")]

@@ -1,5 +1,5 @@
 """The accounts page (administrators): list, create, change role / territories / password,
-deactivate, see the sign-in delays and unlock an account. The same functions serve
+deactivate, link an OpenID Connect identity, see the sign-in delays and unlock an account. The same functions serve
 ``python -m dashboard user …``."""
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def render() -> None:
         if "code" in ref["all_territories"] else list(territories["code"])
     labels = {c: territory_label(c, territories) if c in set(territories["code"]) else c for c in codes}
     roles = list(users.ROLES)
-    tab_new, tab_edit = st.tabs(["Créer un compte", "Modifier un compte"])
+    tab_new, tab_edit, tab_oidc = st.tabs(["Créer un compte", "Modifier un compte", "Identité OpenID Connect"])
     with tab_new, st.form("account_new", clear_on_submit=True):
         c = st.columns(2)
         username = c[0].text_input("Identifiant *", help="minuscules, chiffres, point, tiret")
@@ -123,4 +123,31 @@ def render() -> None:
                                 st.error(p)
                         else:
                             st.success(f"Compte « {who} » modifié.")
+    with tab_oidc:
+        identity_section(eng)
     delays_section(eng, user)
+
+
+def identity_section(eng) -> None:
+    """Link an account to the identity a provider such as ProConnect gives its user (or remove it)."""
+    st.caption("Se connecter avec le fournisseur d'identité (ProConnect…) ouvre le compte associé à l'identité "
+               "de la personne : l'émetteur et le sujet que donne le refus de sa première connexion.")
+    frame = users.list_users(eng)
+    with st.form("account_oidc"):
+        who = st.selectbox("Compte", list(frame["Identifiant"]), key="account_oidc_pick")
+        issuer = st.text_input("Émetteur (iss)", placeholder="https://auth.agentconnect.gouv.fr/api/v2")
+        subject = st.text_input("Sujet (sub)")
+        c = st.columns(2)
+        link = c[0].form_submit_button("Associer", type="primary", icon=":material/link:")
+        unlink = c[1].form_submit_button("Retirer l'identité", icon=":material/link_off:")
+    try:
+        if link and who:
+            users.link_identity(eng, who, issuer, subject)
+            st.success(f"Compte « {who} » associé à l'identité "
+                       f"{users.describe_identity(issuer.strip(), subject.strip())}.")
+        elif unlink and who:
+            st.success(f"Compte « {who} » : identité retirée." if users.unlink_identity(eng, who)
+                       else f"Le compte « {who} » n'avait pas d'identité associée.")
+    except users.AccountError as exc:
+        for p in exc.problems:
+            st.error(p)
