@@ -11,7 +11,11 @@ For each scale it builds a fresh SQLite store with the sample (or reuses one und
   20 000 rows appended in one transaction each;
 - one annual bilan (CME Loire, 2019): its computation, then each export (HTML, XLSX, PDF
   with the browsers' start-up included, as the batch command pays it for its first bilan);
-- the peak resident memory of the process (the AppTest server runs in it).
+- the peak resident memory of the process (the AppTest server runs in it);
+- **what a user feels** (``dashboard/tools/browser.py``): each page served by ``streamlit run`` and
+  opened in the system Chromium, timed until Streamlit has finished and every chart is drawn
+  (median of N after one warm-up visit of every page), and a territory change on the Q3 page.
+  ``--browser-only`` measures only this.
 
 Timings are wall-clock medians on this machine; benchmarks are not assertions.
 """
@@ -175,6 +179,37 @@ def _bilan_times(url: str, runs: int) -> dict[str, float]:
     return out
 
 
+BROWSER_PAGES = ["/", "/q1_gouvernance", "/q2_diagnostics_plans", "/q3_info_sante_emploi",
+                 "/q4_animations_territoriales", "/q5_information_communication", "/q6_indicateurs_maintien",
+                 "/comparaison", "/regions", "/bilan", "/reunion?question=3"]
+BROWSER_CHANGE_PAGE = "/q3_info_sante_emploi"
+
+
+def browser_table(scales: list[int], runs: int, work_dir: Path) -> str:
+    """Markdown table of the drawn times in Chromium, per page and scale, and of a territory change."""
+    from dashboard.tools.browser import measure
+
+    results = {}
+    for scale in scales:
+        print(f"scale {scale} (browser)")
+        results[scale] = measure(_build_store(scale, work_dir), BROWSER_PAGES, runs, BROWSER_CHANGE_PAGE)
+    lines = [f"Measured on {dt.date.today().strftime('%d/%m/%Y')}, {platform.machine()}, {os.cpu_count()} cores, "
+             f"Chromium (headless, 1920×1080) and `streamlit run` on the same machine, SQLite store; median of "
+             f"{runs} visits after one warm-up visit of every page. Time from the start of the navigation until "
+             "Streamlit has finished and every chart on the page is drawn.", "",
+             "| page | " + " | ".join(f"scale {s}: drawn | charts" for s in scales) + " |",
+             "|" + " --- |" * (1 + 2 * len(scales))]
+    for n, path in enumerate(BROWSER_PAGES):
+        cells = []
+        for s in scales:
+            t = results[s][0][n]
+            cells += [f"{t.seconds:.2f} s", str(t.charts)]
+        lines.append(f"| `{path}` | " + " | ".join(cells) + " |")
+    lines.append(f"| territory change on `{BROWSER_CHANGE_PAGE}` | " + " | ".join(
+        f"{results[s][1]:.2f} s | —" for s in scales) + " |")
+    return "\n".join(lines)
+
+
 def run(scales: list[int], runs: int, work_dir: Path) -> str:
     from dashboard.core.referentiel import load_referentiel
 
@@ -231,11 +266,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", default="1,100", help="échelles, séparées par des virgules (défaut 1,100)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--work-dir", default=None, help="dossier des bases de mesure (réutilisées)")
+    parser.add_argument("--browser-only", action="store_true",
+                        help="seulement le temps d'affichage dans Chromium (pages, changement de territoire)")
     args = parser.parse_args(argv)
     scales = [int(s) for s in args.scale.split(",") if s.strip()]
     work = Path(args.work_dir) if args.work_dir else Path(tempfile.mkdtemp(prefix="maintien-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    table = run(scales, args.runs, work)
+    table = "" if args.browser_only else run(scales, args.runs, work) + "\n\n"
+    table += browser_table(scales, args.runs, work)
     print()
     print(table)
     return 0

@@ -26,11 +26,16 @@ def data_version() -> int:
     return _data_version(engine())
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def reference_data(version: int) -> dict:
     eng = engine()
+    territories = queries.territories(eng)
+    options = territory_options(territories) or [REGION]
     return {
-        "territories": queries.territories(eng),
+        "territories": territories,
+        # the sidebar's territory choices and their labels, computed once per data version
+        "territory_options": options,
+        "territory_labels": {c: territory_label(c, territories) for c in options},
         "perimeters": queries.cme_perimeters(eng),
         "institutions": queries.institutions(eng),
         "years": queries.reporting_years(eng),
@@ -76,10 +81,10 @@ def sidebar_filters() -> Filters:
             )
         else:
             first = last = years[0]
-        codes = territory_options(territories) or [REGION]
+        codes, labels = ref["territory_options"], ref["territory_labels"]
         territory = st.selectbox(
             "Territoire", options=codes, index=0, key="territoire", bind="query-params",
-            format_func=lambda c: territory_label(c, territories),
+            format_func=lambda c: labels.get(c, c),
             help="La région entière, un territoire de CME ou un département",
         )
         inst_codes = [ALL_INSTITUTIONS, *institutions["code"].tolist()]

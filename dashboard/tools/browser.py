@@ -1,0 +1,135 @@
+"""What a user feels: time until a page is drawn in a real browser, and a filter change.
+
+Used by ``python -m dashboard bench`` (and ``python -m dashboard bench --browser-only``). One
+Streamlit server (``streamlit run app.py``) on the store, the system Chromium (Playwright), one
+browser tab at 1920×1080. For each page:
+
+- one warm-up visit (as before a meeting: the server's caches are filled), then N visits;
+- each visit is a navigation to the page's URL; the time is read **in the page**
+  (``performance.now()``, whose origin is the start of the navigation) at the first moment when
+  Streamlit has finished running the script (``stApp[data-test-script-state=notRunning]`` after
+  it ran), no skeleton is left, and every Plotly chart in the DOM has drawn its SVG — provided the
+  state then holds for ``HOLD_MS`` (a second run, e.g. a query-parameter write, restarts the clock).
+
+A filter change: on a question page, the territory picked in the sidebar; the time runs from the
+click on the option until the rerun has finished and every chart is drawn again (same rule).
+
+Benchmarks, not assertions: medians on this machine, written to docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+
+from dashboard.tools.load import CHROMIUM_ARGS, start_server
+
+CHROMIUM = "/usr/bin/chromium"
+HOLD_MS = 400
+TIMEOUT_MS = 180_000
+
+# Installed in every document before its scripts run: polls each animation frame for "drawn" and
+# keeps the time (ms since navigation start) when the current drawn state began.
+_POLL = """
+(() => {
+  const HOLD = %d;
+  const drawn = () => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+    if (document.querySelector('[data-testid="stSkeleton"]')) return false;
+    if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
+    for (const c of document.querySelectorAll('[data-testid="stPlotlyChart"]'))
+      if (!c.querySelector('.main-svg')) return false;
+    return true;
+  };
+  const w = window;
+  w.__bench = {ran: false, since: null, done: null, charts: 0};
+  w.__benchArm = () => { w.__bench = {ran: false, since: null, done: null, charts: 0}; };
+  const tick = () => {
+    const b = w.__bench;
+    const app = document.querySelector('[data-testid="stApp"]');
+    const state = app && app.getAttribute('data-test-script-state');
+    if (state === 'running' || state === 'rerunRequested') { b.ran = true; b.since = null; }
+    if (b.ran && b.done === null) {
+      if (drawn()) {
+        const now = performance.now();
+        if (b.since === null) b.since = now;
+        if (now - b.since >= HOLD) {
+          b.done = b.since;
+          b.charts = document.querySelectorAll('[data-testid="stPlotlyChart"]').length;
+        }
+      } else {
+        b.since = null;
+      }
+    }
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})();
+""" % HOLD_MS
+
+
+@dataclass
+class PageTime:
+    path: str
+    seconds: float        # median
+    charts: int           # Plotly charts in the DOM once drawn
+
+
+def _visit(page, base: str, path: str) -> tuple[float, int]:
+    page.goto(base + path, timeout=TIMEOUT_MS)
+    page.wait_for_function("() => window.__bench && window.__bench.done !== null", timeout=TIMEOUT_MS)
+    if page.locator('[data-testid="stException"]').count():
+        raise RuntimeError(f"{path} : une exception est affichée")
+    done, charts = page.evaluate("() => [window.__bench.done, window.__bench.charts]")
+    return done / 1000, charts
+
+
+def _territory_change(page, base: str, path: str, label: str) -> float:
+    """Seconds from the click on a territory in the sidebar until the page is drawn again."""
+    box = page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name="Territoire")
+    box.click()
+    option = page.get_by_role("option", name=label, exact=True)
+    option.wait_for(timeout=TIMEOUT_MS)
+    start = page.evaluate("() => { window.__benchArm(); return performance.now(); }")
+    option.click()
+    page.wait_for_function("() => window.__bench.done !== null", timeout=TIMEOUT_MS)
+    return (page.evaluate("() => window.__bench.done") - start) / 1000
+
+
+def measure(database_url: str, pages: list[str], runs: int, change_page: str,
+            change_labels: tuple[str, str] = ("CME Loire", "Isère (38)")) -> tuple[list[PageTime], float]:
+    """Median drawn time of each page (after one warm-up visit of every page) and of a territory
+    change on ``change_page``; the server is started and stopped here."""
+    from playwright.sync_api import sync_playwright
+
+    proc, base = start_server(database_url)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="fr-FR",
+                                          reduced_motion="reduce")
+            context.add_init_script(_POLL)
+            page = context.new_page()
+            for path in pages:                                   # the warm-up walk
+                _visit(page, base, path)
+            out = []
+            for path in pages:
+                samples = [_visit(page, base, path) for _ in range(runs)]
+                out.append(PageTime(path, statistics.median(s for s, _ in samples), samples[-1][1]))
+                print(f"  browser {path}: {out[-1].seconds:.2f} s ({out[-1].charts} charts)")
+            _visit(page, base, change_page)
+            changes = []
+            for i in range(runs + 1):                            # the first change warms the other territory
+                changes.append(_territory_change(page, base, change_page, change_labels[i % 2]))
+            change = statistics.median(changes[1:])
+            print(f"  browser territory change on {change_page}: {change:.2f} s")
+            context.close()
+            browser.close()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except Exception:  # noqa: BLE001 - a stuck server is killed
+            proc.kill()
+    return out, change
