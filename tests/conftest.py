@@ -339,3 +339,23 @@ def engine(store_url):
     eng = make_engine(store_url)
     yield eng
     eng.dispose()
+
+
+def each_criterion(at, question):
+    """A question page draws only its open criterion's tab: run the page once per criterion (the
+    AppTest already on the page) and yield (criterion, AppTest) with that tab open."""
+    from dashboard.views.question import criterion_tab, tabs_key
+
+    for criterion in question.criteria:
+        at.session_state[tabs_key(question.id)] = criterion_tab(criterion)
+        at.run()
+        assert not at.exception, at.exception
+        yield criterion, at
+
+
+def across_criteria(at, question, read):
+    """``read(at)`` on every criterion's tab, concatenated (lists) in the référentiel's order."""
+    out = []
+    for _, tab in each_criterion(at, question):
+        out.extend(read(tab))
+    return out

@@ -178,7 +178,7 @@ def test_the_bilan_page_shows_comments_as_plain_text(app_factory, hostile_url):
 
 
 def test_the_question_page_shows_comments_as_plain_text(app_factory, hostile_url):
-    at = _open_page(app_factory, hostile_url, "app_pages/q4_animations_territoriales.py")
+    at = _open_page(app_factory, hostile_url, "app_pages/q4_animations_territoriales.py", indicateur="Q4.C3.I1")
     at.sidebar.selectbox(key="territoire").set_value("CME42")
     at.run()
     assert not at.exception, at.exception

@@ -7,6 +7,7 @@ browser. Screenshots of every page go to test-artifacts/ (git-ignored) for revie
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -169,28 +170,40 @@ def test_the_index_of_a_question_page_leads_to_each_block(live_app, page):
     _settle(page, "Sommaire")
     last = load_referentiel().indicators("Q3")[-1]
     block = f".st-key-block-{last.id.replace('.', '-')}"
-    page.locator(block).wait_for(timeout=60_000)
-    assert not _in_viewport(page, block)
-    page.locator(".st-key-question-index").get_by_role("link", name=last.short_label, exact=True).click()
-    page.wait_for_function(ON_SCREEN, arg=block, timeout=30_000)
+    page.get_by_text(load_referentiel().question("Q3").criteria[0].indicators[0].id, exact=True).wait_for(
+        timeout=60_000)
+    assert page.locator(block).count() == 0            # the last criterion's tab is not drawn yet
+    page.locator(".st-key-question-index").get_by_role(
+        "link", name=re.compile("^" + re.escape(last.short_label))).click()
+    page.wait_for_function(ON_SCREEN, arg=block, timeout=60_000)   # its tab opened, on the block
+    assert parse_qs(urlparse(page.url).query).get("indicateur") == [last.id]
+    # another tab chosen by hand: the link's indicator is dropped from the URL
+    page.get_by_role("tab", name=re.compile("^C1 · ")).click()
+    page.get_by_text(load_referentiel().question("Q3").criteria[0].indicators[0].id, exact=True).wait_for(
+        timeout=60_000)
+    page.wait_for_function("() => !location.search.includes('indicateur=')", timeout=30_000)
     _no_error_box(page)
 
 
 @pytest.mark.parametrize("question", QUESTIONS, ids=lambda q: q.id)
 def test_question_page(live_app, page, question):
     page.goto(f"{live_app}/{question.page}")
-    _settle(page, load_referentiel().indicators(question.id)[-1].id)
+    first = question.criteria[0]
+    _settle(page, first.indicators[-1].id)
     _no_error_box(page)
     assert page.get_by_text("Données fictives").first.is_visible()
-    for ind in load_referentiel().indicators(question.id):
-        assert page.get_by_text(ind.id, exact=True).count() == 1, ind.id
+    index = page.locator(".st-key-question-index")
+    for c in question.criteria:
+        for ind in c.indicators:   # every indicator in the index; the blocks of the open criterion only
+            assert index.get_by_role("link", name=re.compile("^" + re.escape(ind.short_label))).count() >= 1, ind.id
+            assert page.get_by_text(ind.id, exact=True).count() == (1 if c is first else 0), ind.id
     page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)  # charts drawn, not placeholders
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{question.page}.png"), full_page=False)
 
 
 def test_changing_the_territory_updates_the_url_and_the_page(live_app, page):
-    page.goto(f"{live_app}/q4_animations_territoriales")
+    page.goto(f"{live_app}/q4_animations_territoriales?indicateur=Q4.C3.I1")
     _settle(page, "Question 4")
     legend = page.locator(".st-key-block-Q4-C3-I1 .legendtext")
     legend.first.wait_for(timeout=60_000)
@@ -388,8 +401,8 @@ def test_a_comment_is_plain_text_and_makes_no_reader_fetch_anything(writable_app
 
 
 def test_a_block_download_delivers_its_csv(live_app, page, tmp_path):
-    page.goto(f"{live_app}/q4_animations_territoriales")
-    _settle(page, "Q4.C5.I6")
+    page.goto(f"{live_app}/q4_animations_territoriales?indicateur=Q4.C3.I1")
+    _settle(page, "Q4.C3.I1")
     block = page.locator(".st-key-block-Q4-C3-I1")
     block.get_by_text("Données", exact=True).click()
     with page.expect_download(timeout=60_000) as dl:

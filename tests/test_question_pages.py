@@ -8,6 +8,7 @@ import pytest
 from dashboard.core.referentiel import load_referentiel
 from data_access.bundle import export_bundle, import_bundle
 from data_access.db import make_engine, upgrade_schema
+from tests.conftest import across_criteria
 
 REF = load_referentiel()
 ID = re.compile(r"^Q[1-6]\.C\d+\.I\d+$")
@@ -39,10 +40,16 @@ def app(sample_url, app_factory):
     return app_factory(sample_url)
 
 
-def _open(at, question, territory=None):
+def _open(at, question, territory=None, criterion=None):
     at.run()
     at.switch_page(f"app_pages/{question.page}.py")
     at.run()
+    if criterion:                                   # that criterion's tab open (e.g. "Q4.C3")
+        from dashboard.views.question import criterion_tab, tabs_key
+
+        at.session_state[tabs_key(question.id)] = criterion_tab(next(c for c in question.criteria
+                                                                     if c.id == criterion))
+        at.run()
     if territory:
         at.sidebar.selectbox(key="territoire").set_value(territory)
         at.run()
@@ -50,28 +57,38 @@ def _open(at, question, territory=None):
     return at
 
 
-def _block_ids(at):
+def _ids_here(at):
     return [c.value for c in at.caption if ID.match(str(c.value))]
+
+
+def _block_ids(at, question):
+    """The indicator blocks of every criterion (one tab open at a time)."""
+    return across_criteria(at, question, _ids_here)
 
 
 @pytest.mark.parametrize("question", REF.questions, ids=lambda q: q.id)
 def test_default_filters_one_block_per_indicator(app, question):
     at = _open(app, question)
-    assert _block_ids(at) == [i.id for i in REF.indicators(question.id)]
-    assert not [i.value for i in at.info if str(i.value).startswith("Pas de données")]
     assert any(str(m.value).startswith("**Synthèse**") for m in at.markdown)
+    # the first criterion's tab is open, the others are not drawn
+    assert _ids_here(at) == [i.id for i in question.criteria[0].indicators]
+    assert _block_ids(at, question) == [i.id for i in REF.indicators(question.id)]
+    assert not across_criteria(at, question, lambda t: [i.value for i in t.info
+                                                        if str(i.value).startswith("Pas de données")])
 
 
 @pytest.mark.parametrize("question", REF.questions, ids=lambda q: q.id)
 def test_the_index_links_every_indicator_to_its_block_with_its_verdict(app, question):
     at = _open(app, question)
-    text = "\n".join(str(m.value) for m in at.markdown)
-    anchors = {h.value.split('id="')[1].split('"')[0] for h in at.get("html") if 'class="indicator-anchor"' in h.value}
+    links = {pl.proto.query_string: pl.proto.label for pl in at.get("page_link") if pl.proto.page == question.page}
     for ind in REF.indicators(question.id):
-        target = ind.id.replace(".", "-").lower()
-        assert f"[{ind.short_label}](#{target})" in text, ind.id   # the index line…
-        assert target in anchors, ind.id                             # …and the block's anchor it leads to
-    assert re.search(r"\]\(#q\d-c\d+-i\d+\) :(green|blue|orange|red|violet|gray)-badge\[", text)
+        label = links.get(f"indicateur={ind.id}")            # the index line opens the page on the block…
+        assert label is not None and label.startswith(ind.short_label + " "), ind.id
+        assert re.search(r" :(green|blue|orange|red|violet|gray)-badge\[[^]]+\]$", label), label  # …with its verdict
+    # …and each block has its anchor, in its criterion's tab
+    anchors = across_criteria(at, question, lambda t: [h.value.split('id="')[1].split('"')[0]
+                                                       for h in t.get("html") if 'class="indicator-anchor"' in h.value])
+    assert anchors == [i.id.replace(".", "-").lower() for i in REF.indicators(question.id)]
 
 
 def test_a_link_to_an_indicator_opens_the_page_on_its_block(app):
@@ -84,6 +101,8 @@ def test_a_link_to_an_indicator_opens_the_page_on_its_block(app):
     scripts = [h.value for h in at.get("html") if "scrollIntoView" in h.value]
     assert len(scripts) == 1 and 'getElementById("q3-c2-i1")' in scripts[0]
     assert any(".st-key-block-Q3-C2-I1 { outline" in h.value for h in at.get("html"))
+    # the criterion's tab is the open one: its blocks are drawn, not the first criterion's
+    assert "Q3.C2.I1" in _ids_here(at) and "Q3.C1.I1" not in _ids_here(at)
     # an unknown id is ignored
     app.query_params["indicateur"] = "Q9.C9.I9"
     at = app.run()
@@ -94,7 +113,7 @@ def test_a_link_to_an_indicator_opens_the_page_on_its_block(app):
 @pytest.mark.parametrize("question", REF.questions, ids=lambda q: q.id)
 def test_single_territory(app, question):
     at = _open(app, question, territory="CME0726")
-    assert _block_ids(at) == [i.id for i in REF.indicators(question.id)]
+    assert _block_ids(at, question) == [i.id for i in REF.indicators(question.id)]
     assert "CME Drôme-Ardèche" in " ".join(str(c.value) for c in at.caption)
 
 
@@ -102,11 +121,11 @@ def test_single_territory(app, question):
 def test_no_data_says_so(reference_only_url, app_factory, question):
     """A period with no data: the store holds territories and years but no activity at all."""
     at = _open(app_factory(reference_only_url), question)
-    infos = [str(i.value) for i in at.info]
+    infos = across_criteria(at, question, lambda t: [str(i.value) for i in t.info])
     n = len(REF.indicators(question.id))
     # "Pas de données transmises pour…" where the kind tells a zero from missing data
     assert len([v for v in infos if re.match(r"Pas de données (transmises )?pour 2016-2020", v)]) == n
-    assert _block_ids(at) == [i.id for i in REF.indicators(question.id)]
+    assert _block_ids(at, question) == [i.id for i in REF.indicators(question.id)]
 
 
 def _figure_specs(at):
@@ -115,7 +134,7 @@ def _figure_specs(at):
 
 def test_ctme_shows_the_zero_target_and_the_story_verdict(app):
     q4 = REF.question("Q4")
-    at = _open(app, q4)
+    at = _open(app, q4, criterion="Q4.C3")
     texts = [str(m.value) for m in at.markdown]
     # region: CTME fall everywhere but in the Loire, not yet at zero
     assert any(t.startswith("**En bonne voie** — Baisse") for t in texts), texts

@@ -1,6 +1,7 @@
 from collections import Counter
 
 from dashboard.core.rollup import RollUp
+from tests.conftest import across_criteria
 
 
 def _r(**counts):
@@ -104,7 +105,7 @@ def test_question_page_and_home_show_the_verdict_rule_and_the_coverage(sample_ur
     text = rule[0].markdown[0].value
     assert "À confirmer (faibles effectifs)" in text and "« non transmis »" in text and "au moins **20**" in text
     # every criterion line says its coverage (or that it has no target)
-    lines = [str(c.value) for c in at.caption if re.match(r"^Q4\.C\d · ", str(c.value))]
+    lines = across_criteria(at, q, lambda t: [str(c.value) for c in t.caption if re.match(r"^Q4\.C\d · ", str(c.value))])
     assert len(lines) == len(q.criteria)
     assert all(re.search(r"\d+ indicateurs? jugés? sur \d+|sans cible", t) for t in lines), lines
 

@@ -38,15 +38,15 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 # (path, text that shows once the page is there); pages with charts also wait for a drawn Plotly chart
 WALK = [
     ("/", "Q6 · Indicateurs de maintien", True),
-    ("/q1_gouvernance", "Q1.C4.I4", True),
-    ("/q3_info_sante_emploi?territoire=Is%C3%A8re+%2838%29", "Q3.C4.I7", True),
-    ("/q4_animations_territoriales?territoire=CME+Loire", "Q4.C5.I6", True),
-    ("/q6_indicateurs_maintien?periode=2017&periode=2020", "Q6.C6.I4", True),
+    ("/q1_gouvernance", "Q1.C1.I1", True),
+    ("/q3_info_sante_emploi?territoire=Is%C3%A8re+%2838%29", "Q3.C1.I1", True),
+    ("/q4_animations_territoriales?territoire=CME+Loire", "Q4.C1.I1", True),
+    ("/q6_indicateurs_maintien?periode=2017&periode=2020", "Q6.C1.I1", True),
     ("/comparaison?indicateur=Q4.C3.I1", "Classement", True),
     ("/regions", "Position d'Auvergne-Rhône-Alpes", True),
     ("/bilan?cme=CME42&annee=2019", "Bilan 2019 · CME Loire", True),
-    ("/q2_diagnostics_plans?territoire=CME+Savoie", "Q2.C4.I2", True),
-    ("/q5_information_communication", "Q5.C4.I1", True),
+    ("/q2_diagnostics_plans?territoire=CME+Savoie", "Q2.C1.I1", True),
+    ("/q5_information_communication", "Q5.C1.I1", True),
 ]
 STEP_TIMEOUT_MS = 120_000
 SESSIONS_PER_BROWSER = 5

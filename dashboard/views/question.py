@@ -51,7 +51,7 @@ def reference() -> Reference:
     return Reference(data["territories"], data["perimeters"], data["institutions"], data["all_territories"])
 
 
-@st.cache_data(show_spinner="Calcul des indicateurs…", max_entries=512)
+@st.cache_resource(show_spinner="Calcul des indicateurs…", max_entries=512)
 def indicator_results(indicator_ids: tuple[str, ...], filters_key: tuple, version: int) -> list[IndicatorResult]:
     """Results for the given indicators under the filters; cached on the filters and the data version."""
     ref = load_referentiel()
@@ -84,7 +84,7 @@ class Block:
     records: pd.DataFrame | None
 
 
-@st.cache_data(show_spinner="Préparation des graphiques…", max_entries=256)
+@st.cache_resource(show_spinner="Préparation des graphiques…", max_entries=256)
 def question_blocks(question_id: str, filters_key: tuple, version: int) -> list[Block]:
     ids = tuple(i.id for i in load_referentiel().indicators(question_id))
     blocks = []
@@ -164,18 +164,30 @@ def verdict_markdown(result: IndicatorResult) -> str:
     return f":{color}-badge[{result.verdict.label}]"
 
 
+def criterion_tab(criterion) -> str:
+    """The label of a criterion's tab: ``C2 · Les acteurs connaissent le dispositif``."""
+    return f"{criterion.id.split('.')[-1]} · {criterion.short_label}"
+
+
+def tabs_key(question_id: str) -> str:
+    return f"criteres-{question_id}"
+
+
 def question_index(q, by_id: dict) -> None:
-    """Criterion → indicator, each with its verdict badge and a link to its block (#q3-c2-i1)."""
+    """Criterion → indicator, each with its verdict badge; a click opens the criterion's tab on the
+    indicator's block (``?indicateur=Q3.C2.I1``, in the same session)."""
+    page = f"app_pages/{q.page}.py"
     with st.container(key="question-index", border=True):
-        st.markdown("**Sommaire** — un clic mène au bloc de l'indicateur")
+        st.markdown("**Sommaire** — un clic ouvre le critère sur le bloc de l'indicateur")
         per_row = 3
         for start in range(0, len(q.criteria), per_row):
             cols = st.columns(per_row, gap="small")
             for col, c in zip(cols, q.criteria[start:start + per_row]):
-                lines = [f"**{c.id.split('.')[-1]} · {c.short_label}**"]
-                for i in c.indicators:
-                    lines.append(f"- [{i.short_label}](#{anchor(i.id)}) {verdict_markdown(by_id[i.id].result)}")
-                col.markdown("\n".join(lines))
+                with col:
+                    st.markdown(f"**{criterion_tab(c)}**")
+                    for i in c.indicators:
+                        st.page_link(page, label=f"{i.short_label} {verdict_markdown(by_id[i.id].result)}",
+                                     query_params={FOCUS_PARAM: i.id})
 
 
 def focus_on(indicator_id: str) -> None:
@@ -301,16 +313,32 @@ def render_question(question_id: str, filters: Filters) -> None:
     st.caption(summary.short())
     verdict_rule(key=f"verdict-rule-{question_id}")
     question_index(q, by_id)
+    # One tab per criterion, drawn only when open: a page draws 3 to 8 charts instead of 20 to 40.
+    # ?indicateur= (the index, the home tiles, the maps, the ranking) opens its criterion's tab; a
+    # click on another tab drops it.
+    labels = [criterion_tab(c) for c in q.criteria]
     focus = st.query_params.get(FOCUS_PARAM)
     if focus in by_id:
-        focus_on(focus)
-    for c in q.criteria:
-        crit = [by_id[i.id] for i in c.indicators]
-        st.subheader(f"{c.id.split('.')[-1]} · {c.short_label}", anchor=c.id.replace(".", "-").lower())
-        if q.criterion_prefix:
-            st.markdown(f"*{q.criterion_prefix}* {c.label}.")
-        elif c.label != c.short_label:
-            st.markdown(f"{c.label}.")
-        st.caption(f"{c.id} · {roll_up([b.result for b in crit]).short()}")
-        for block in crit:
-            indicator_block(block, filters, page_comments)
+        st.session_state[tabs_key(question_id)] = labels[
+            next(n for n, c in enumerate(q.criteria) if focus in {i.id for i in c.indicators})]
+    tabs = st.tabs(labels, key=tabs_key(question_id), on_change=_drop_focus)
+    for c, tab in zip(q.criteria, tabs):
+        if not tab.open:
+            continue
+        with tab:
+            crit = [by_id[i.id] for i in c.indicators]
+            if q.criterion_prefix:
+                st.markdown(f"*{q.criterion_prefix}* {c.label}.")
+            elif c.label != c.short_label:
+                st.markdown(f"{c.label}.")
+            st.caption(f"{c.id} · {roll_up([b.result for b in crit]).short()}")
+            for block in crit:
+                indicator_block(block, filters, page_comments)
+            if focus in {b.result.indicator.id for b in crit}:
+                focus_on(focus)
+
+
+def _drop_focus() -> None:
+    """A tab chosen by hand: the page no longer opens on the indicator of the link it came from."""
+    if FOCUS_PARAM in st.query_params:
+        del st.query_params[FOCUS_PARAM]
