@@ -174,7 +174,11 @@ def _nothing_interpreted(at):
 
 def test_the_bilan_page_shows_comments_as_plain_text(app_factory, hostile_url):
     at = _open_page(app_factory, hostile_url, "app_pages/bilan.py", cme="CME42", annee="2019")
-    assert _nothing_interpreted(at) == 3  # the whole bilan, question 4, the CTME indicator
+    assert _nothing_interpreted(at) == 1  # the synthesis tab: the comment on the whole bilan
+    at.session_state["bilan-parties"] = "Q4 · Animations territoriales"
+    at.run()
+    assert not at.exception, at.exception
+    assert _nothing_interpreted(at) == 2  # question 4's tab: on the question, on the CTME indicator
 
 
 def test_the_question_page_shows_comments_as_plain_text(app_factory, hostile_url):

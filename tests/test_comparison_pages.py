@@ -78,12 +78,17 @@ def test_bilan_page_shows_the_bilan_and_its_exports(app):
     at = _open(app, "app_pages/bilan.py", cme="CME42", annee="2019")
     assert at.selectbox(key="bilan_cme").value == "CME42"
     assert "Bilan 2019 · CME Loire" in [h.value for h in at.header]
-    subheaders = [s.value for s in at.subheader]
-    assert "Question 4 · Animations territoriales" in subheaders
+    assert [s.value for s in at.subheader] == ["Synthèse"]        # one part drawn at a time
+    assert len(at.dataframe[0].value) == 6                          # the six questions' reading
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["HTML interactif", "Annexe XLSX"]
     assert any(b.label == "Préparer le PDF (A4)" for b in at.button)
-    q4 = at.dataframe[4].value  # the synthesis, then one table per question
+    at.session_state["bilan-parties"] = "Q4 · Animations territoriales"
+    at.run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.subheader] == ["Question 4 · Animations territoriales"]
+    assert len(at.get("plotly_chart")) == 1                          # the question's small multiples
+    q4 = at.dataframe[0].value
     # 3, 5, 7, 9 CTME sessions: a handful, and a rise the Poisson test cannot tell from chance (p = 6,8 %)
     assert q4.set_index("Indicateur").loc["Q4.C3.I1", "Verdict"] == "À confirmer (faibles effectifs)"
 

@@ -259,12 +259,19 @@ def test_regions_page(live_app, page):
     page.screenshot(path=str(ARTIFACTS / "regions.png"), full_page=True)
 
 
+def _open_bilan_question(pg, number: int) -> None:
+    """The bilan page draws one part at a time: open the tab of question ``number``."""
+    pg.get_by_role("tab", name=re.compile(f"^Q{number} · ")).click()
+    _settle(pg, f"Commenter la question {number}")
+
+
 def test_bilan_exports_download(live_app, page, tmp_path):
     page.goto(f"{live_app}/bilan?cme=CME42&annee=2019")
     _settle(page, "Bilan 2019 · CME Loire")
     _no_error_box(page)
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= 6",
-                           timeout=60_000)  # one chart per question
+    assert page.locator(".js-plotly-plot").count() == 0     # the synthesis tab: no chart to draw
+    _open_bilan_question(page, 4)
+    page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)  # the question's small multiples
     page.screenshot(path=str(ARTIFACTS / "bilan.png"), full_page=False)
     with page.expect_download(timeout=120_000) as dl:
         page.get_by_role("button", name="HTML interactif").click()
@@ -346,6 +353,7 @@ def test_a_reload_and_a_new_tab_keep_the_session_until_signing_out(writable_app,
 def test_writing_a_comment_in_the_bilan_needs_and_signs_with_an_account(writable_app, page):
     page.goto(f"{writable_app}/bilan?cme=CME42&annee=2019")
     _settle(page, "Bilan 2019 · CME Loire")
+    _open_bilan_question(page, 4)
     page.get_by_role("button", name="Commenter la question 4").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_text("Connectez-vous").wait_for(timeout=30_000)
@@ -353,7 +361,8 @@ def test_writing_a_comment_in_the_bilan_needs_and_signs_with_an_account(writable
     page.keyboard.press("Escape")
     _sign_in(page, writable_app, "admin", "admin-demo-2026")
     page.locator('[data-testid="stSidebarNav"]').get_by_text("Bilan annuel d'un CME").click()
-    _settle(page, "Commenter la question 4")
+    _settle(page, "Bilan 2019 · CME Loire")
+    _open_bilan_question(page, 4)
     page.get_by_role("button", name="Commenter la question 4").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_label("Commentaire").fill("Les CTME progressent : qualification partagée des situations.")
@@ -377,6 +386,7 @@ def test_a_comment_is_plain_text_and_makes_no_reader_fetch_anything(writable_app
     page.get_by_role("combobox", name="Territoire de CME").click()
     page.get_by_role("option", name="CME Isère", exact=True).click()
     _settle(page, "CME Isère")
+    _open_bilan_question(page, 4)
     page.get_by_role("button", name="Commenter la question 4").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_label("Commentaire").fill(hostile)
@@ -426,6 +436,25 @@ def test_load_script_runs_and_reports_no_error(browser, sample_url):
     row = next(line for line in result.stdout.splitlines() if line.startswith("| ") and "MB" in line)
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert int(cells[0]) >= 1 and cells[1] == "0"  # steps made, no error
+
+
+def test_browser_benchmark_measures_drawn_pages(browser, sample_url):
+    """The browser measure of `python -m dashboard bench` (dashboard/tools/browser.py), on two pages,
+    in a subprocess (Playwright's sync API runs one instance per thread)."""
+    code = ("import json, sys; from dashboard.tools.browser import measure; "
+            "t, c1, c2 = measure(sys.argv[1], ['/', '/q4_animations_territoriales'], 1, "
+            "'/q4_animations_territoriales'); "
+            "print(json.dumps([[p.path, p.seconds, p.in_app, p.charts] for p in t] + [c1, c2]))")
+    result = subprocess.run([sys.executable, "-c", code, sample_url], cwd=ROOT, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    import json
+
+    *pages, first, again = json.loads(result.stdout.strip().splitlines()[-1])
+    assert [p[0] for p in pages] == ["/", "/q4_animations_territoriales"]
+    assert all(0 < p[1] < 300 and 0 < p[2] < 300 for p in pages), pages
+    assert pages[0][3] >= 1 and pages[1][3] >= 3   # the home's summary chart; Q4's first criterion's charts
+    assert 0 < first < 300 and 0 < again < 300
 
 
 def test_importing_a_file_in_the_browser(writable_app, page):

@@ -376,7 +376,8 @@ def test_the_question_page_shows_no_hidden_number(tiny, app_factory, monkeypatch
                     assert pd.isna(row[col]) or row[col] in ("", None), (col, row.to_dict())
     assert seen >= 3, "the page must show the hidden 2019 cells of the Isère as blanks"
     # the numerator's detail (Q3.C2.I1: 3 companies by size and by sector) reads "s", never a count
-    details = [df.value for df in at.dataframe if list(df.value.columns)[-2:] == ["Catégorie", "Effectif"]]
+    details = [df.value for df in across_criteria(at, q3, lambda t: list(t.dataframe))
+               if list(df.value.columns)[-2:] == ["Catégorie", "Effectif"]]
     assert details and all(set(d["Effectif"]) == {"s (secret statistique)"} for d in details), details
 
 

@@ -149,53 +149,62 @@ def render_bilan(filters: Filters) -> None:
     _exports(bilan, version)
     figures = _figures(code, int(year), version)
 
-    st.subheader("Synthèse", anchor="synthese")
-    st.markdown(bilan.summary.sentence())
-    overview = pd.DataFrame([{
-        "Question": f"Q{s.question.number} · {s.question.title}",
-        "Lecture d'ensemble": VERDICT_LABELS[s.summary.overall],
-        "Indicateurs atteints ou en bonne voie": s.summary.short(),
-    } for s in bilan.sections])
-    st.dataframe(overview, hide_index=True, width="stretch")
-    st.markdown("**Commentaire d'ensemble**")
-    _show_comments(bilan.comments)
-    _comment_button("Commenter l'ensemble du bilan", GENERAL_TARGET, "Ensemble du bilan", bilan, "cmt-general")
+    # One tab per part, drawn when open (the synthesis, then each question): the page draws one
+    # question's small multiples at a time; the exports hold the whole document.
+    parts = ["Synthèse"] + [f"Q{s.question.number} · {s.question.title}" for s in bilan.sections]
+    tabs = st.tabs(parts, key="bilan-parties", on_change="rerun")
+    if tabs[0].open:
+        with tabs[0]:
+            st.subheader("Synthèse", anchor="synthese")
+            st.markdown(bilan.summary.sentence())
+            overview = pd.DataFrame([{
+                "Question": f"Q{s.question.number} · {s.question.title}",
+                "Lecture d'ensemble": VERDICT_LABELS[s.summary.overall],
+                "Indicateurs atteints ou en bonne voie": s.summary.short(),
+            } for s in bilan.sections])
+            st.dataframe(overview, hide_index=True, width="stretch")
+            st.markdown("**Commentaire d'ensemble**")
+            _show_comments(bilan.comments)
+            _comment_button("Commenter l'ensemble du bilan", GENERAL_TARGET, "Ensemble du bilan", bilan, "cmt-general")
 
-    for s in bilan.sections:
-        q = s.question
-        st.subheader(f"Question {q.number} · {q.title}", anchor=s.anchor)
-        color, icon = VERDICT_STYLE[s.summary.overall]
-        st.badge(f"Lecture d'ensemble : {VERDICT_LABELS[s.summary.overall]}", color=color, icon=icon)
-        st.markdown(s.summary.sentence())
-        _show_comments(s.comments)
-        _comment_button(f"Commenter la question {q.number}", q.id, f"Question {q.number} · {q.title}", bilan,
-                        f"cmt-{q.id}")
-        fig = figures.get(q.id)
-        if fig is not None:
-            st.plotly_chart(fig, config=plotly_config(f"{bilan.file_stem}-Q{q.number}"), theme=None,
-                            width="stretch", key=f"bilan-fig-{q.id}")
-        table = pd.DataFrame([{
-            "Indicateur": line.indicator.id,
-            "Libellé": line.indicator.short_label,
-            str(bilan.year): line.value_text,
-            str(bilan.year - 1): line.previous_text,
-            "Évolution": line.change_text,
-            "Verdict": line.verdict_label,
-            "Tendance": line.trend_text,
-            "Commentaires": str(len(line.comments)) if line.comments else "",
-        } for line in s.lines])
-        st.dataframe(table, hide_index=True, width="stretch", key=f"bilan-table-{q.id}",
-                     height=38 + 35 * len(table),
-                     column_config={"Tendance": st.column_config.TextColumn(width="large")})
-        for line in s.lines:
-            if line.comments:
-                st.markdown(f"**{line.indicator.id} · {line.indicator.short_label}**")
-                _show_comments(line.comments)
-        ids = [line.indicator.id for line in s.lines]
-        labels = {line.indicator.id: line.indicator.short_label for line in s.lines}
-        cc1, cc2 = st.columns([3, 1], vertical_alignment="bottom")
-        target = cc1.selectbox("Commenter un indicateur de la question", ids, key=f"cmt-pick-{q.id}",
-                               format_func=lambda i, labels=labels: f"{i} · {labels[i]}")
-        with cc2:
-            _comment_button("Écrire ou modifier", target, f"{target} · {labels[target]}", bilan,
-                            f"cmt-open-{q.id}")
+    for s, tab in zip(bilan.sections, tabs[1:]):
+        if not tab.open:
+            continue
+        with tab:
+            q = s.question
+            st.subheader(f"Question {q.number} · {q.title}", anchor=s.anchor)
+            color, icon = VERDICT_STYLE[s.summary.overall]
+            st.badge(f"Lecture d'ensemble : {VERDICT_LABELS[s.summary.overall]}", color=color, icon=icon)
+            st.markdown(s.summary.sentence())
+            _show_comments(s.comments)
+            _comment_button(f"Commenter la question {q.number}", q.id, f"Question {q.number} · {q.title}", bilan,
+                            f"cmt-{q.id}")
+            fig = figures.get(q.id)
+            if fig is not None:
+                st.plotly_chart(fig, config=plotly_config(f"{bilan.file_stem}-Q{q.number}"), theme=None,
+                                width="stretch", key=f"bilan-fig-{q.id}")
+            table = pd.DataFrame([{
+                "Indicateur": line.indicator.id,
+                "Libellé": line.indicator.short_label,
+                str(bilan.year): line.value_text,
+                str(bilan.year - 1): line.previous_text,
+                "Évolution": line.change_text,
+                "Verdict": line.verdict_label,
+                "Tendance": line.trend_text,
+                "Commentaires": str(len(line.comments)) if line.comments else "",
+            } for line in s.lines])
+            st.dataframe(table, hide_index=True, width="stretch", key=f"bilan-table-{q.id}",
+                         height=38 + 35 * len(table),
+                         column_config={"Tendance": st.column_config.TextColumn(width="large")})
+            for line in s.lines:
+                if line.comments:
+                    st.markdown(f"**{line.indicator.id} · {line.indicator.short_label}**")
+                    _show_comments(line.comments)
+            ids = [line.indicator.id for line in s.lines]
+            labels = {line.indicator.id: line.indicator.short_label for line in s.lines}
+            cc1, cc2 = st.columns([3, 1], vertical_alignment="bottom")
+            target = cc1.selectbox("Commenter un indicateur de la question", ids, key=f"cmt-pick-{q.id}",
+                                   format_func=lambda i, labels=labels: f"{i} · {labels[i]}")
+            with cc2:
+                _comment_button("Écrire ou modifier", target, f"{target} · {labels[target]}", bilan,
+                                f"cmt-open-{q.id}")

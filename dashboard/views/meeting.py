@@ -21,7 +21,7 @@ from dashboard.core.rollup import most_off_track, roll_up
 from dashboard.render.figures import VERDICT_COLORS, plotly_config
 from dashboard.views import ui
 from dashboard.views.home import coverage_text
-from dashboard.views.question import FOCUS_PARAM, question_blocks, verdict_badge
+from dashboard.views.question import FOCUS_PARAM, indicator_blocks, question_results, verdict_badge
 
 PARAM = "question"
 PREVIOUS, NEXT = "◀ Précédente", "Suivante ▶"
@@ -80,8 +80,7 @@ def render_meeting(filters: Filters) -> None:
     data = ui.reference_data(ui.data_version())
     st.html(MEETING_CSS)
     st.html(KEYS_JS, unsafe_allow_javascript=True)
-    blocks = question_blocks(q.id, filters.cache_key(), ui.data_version())
-    results = [b.result for b in blocks]
+    results = question_results(q.id, filters)
     summary = roll_up(results)
     with st.container(key="meeting-nav", horizontal=True, vertical_alignment="center"):
         st.markdown(f"**Réunion** · {describe(filters, data['territories'], data['institutions'])} · "
@@ -102,7 +101,8 @@ def render_meeting(filters: Filters) -> None:
         st.success("Aucun indicateur défavorable ni à surveiller pour cette question.", icon=":material/check_circle:")
         return
     st.subheader("À discuter")
-    by_id = {b.result.indicator.id: b for b in blocks}
+    by_id = {b.result.indicator.id: b for b in indicator_blocks(
+        q.id, tuple(r.indicator.id for r in to_discuss), filters.cache_key(), ui.data_version())}
     cols = st.columns(len(to_discuss), gap="medium")
     for col, result in zip(cols, to_discuss):
         ind = result.indicator

@@ -53,7 +53,8 @@ def reference() -> Reference:
 
 @st.cache_resource(show_spinner="Calcul des indicateurs…", max_entries=512)
 def indicator_results(indicator_ids: tuple[str, ...], filters_key: tuple, version: int) -> list[IndicatorResult]:
-    """Results for the given indicators under the filters; cached on the filters and the data version."""
+    """Results for the given indicators under the filters; cached on the filters and the data version
+    (shared objects: callers never modify them)."""
     ref = load_referentiel()
     filters = Filters(*filters_key)
     threshold = get_settings().small_cell_threshold
@@ -84,23 +85,28 @@ class Block:
     records: pd.DataFrame | None
 
 
-@st.cache_resource(show_spinner="Préparation des graphiques…", max_entries=256)
-def question_blocks(question_id: str, filters_key: tuple, version: int) -> list[Block]:
-    ids = tuple(i.id for i in load_referentiel().indicators(question_id))
-    blocks = []
-    for result in indicator_results(ids, filters_key, version):
-        comp = comparison_figure(result) if result.has_data else None
-        table = data_table(result)
-        blocks.append(Block(
-            result=result,
-            figures=[f.to_plotly_json() for f in build_figures(result)] if result.has_data else [],
-            comparison=comp.to_plotly_json() if comp is not None else None,
-            rank=comparison_rank(result),
-            table=table,
-            csv=to_csv_bytes(table),
-            records=records_table(result),
-        ))
-    return blocks
+def _block(result: IndicatorResult) -> Block:
+    comp = comparison_figure(result) if result.has_data else None
+    table = data_table(result)
+    return Block(
+        result=result,
+        figures=[f.to_plotly_json() for f in build_figures(result)] if result.has_data else [],
+        comparison=comp.to_plotly_json() if comp is not None else None,
+        rank=comparison_rank(result),
+        table=table,
+        csv=to_csv_bytes(table),
+        records=records_table(result),
+    )
+
+
+@st.cache_resource(show_spinner="Préparation des graphiques…", max_entries=512)
+def indicator_blocks(question_id: str, indicator_ids: tuple[str, ...], filters_key: tuple,
+                     version: int) -> list[Block]:
+    """The blocks of some of a question's indicators (a criterion's tab, the meeting's few): their
+    figures are built only when they are to be drawn, from the question's cached results."""
+    results = {r.indicator.id: r for r in indicator_results(
+        tuple(i.id for i in load_referentiel().indicators(question_id)), filters_key, version)}
+    return [_block(results[i]) for i in indicator_ids]
 
 
 def verdict_badge(result: IndicatorResult) -> None:
@@ -186,7 +192,7 @@ def question_index(q, by_id: dict) -> None:
                 with col:
                     st.markdown(f"**{criterion_tab(c)}**")
                     for i in c.indicators:
-                        st.page_link(page, label=f"{i.short_label} {verdict_markdown(by_id[i.id].result)}",
+                        st.page_link(page, label=f"{i.short_label} {verdict_markdown(by_id[i.id])}",
                                      query_params={FOCUS_PARAM: i.id})
 
 
@@ -230,11 +236,16 @@ def indicator_block(block: Block, filters: Filters | None = None, comments: pd.D
                 st.plotly_chart(fig, config=plotly_config(ind.id), theme=None, width="stretch",
                                 key=f"fig-{ind.id}-{i}")
             if block.comparison is not None:
-                st.markdown("**Comparaison avec les autres régions métropolitaines** (dernière année disponible ; "
-                            "Rhône-Alpes fait partie d'Auvergne-Rhône-Alpes depuis 2016)"
-                            + (f" — {block.rank}" if block.rank else ""))
-                st.plotly_chart(block.comparison, config=plotly_config(f"{ind.id}-regions"), theme=None,
-                                width="stretch", key=f"cmp-{ind.id}")
+                # drawn when opened: a criterion's page draws its own charts first (issue 14, speed)
+                regions = st.expander("Comparaison avec les autres régions métropolitaines"
+                                      + (f" — {block.rank}" if block.rank else ""),
+                                      icon=":material/public:", key=f"regions-{ind.id}", on_change="rerun")
+                if regions.open:
+                    with regions:
+                        st.caption("Dernière année disponible ; Rhône-Alpes fait partie d'Auvergne-Rhône-Alpes "
+                                   "depuis 2016.")
+                        st.plotly_chart(block.comparison, config=plotly_config(f"{ind.id}-regions"), theme=None,
+                                        width="stretch", key=f"cmp-{ind.id}")
             if result.detail is not None and not result.detail.empty:
                 st.markdown("**Détail du numérateur sur la période**")
                 cols = {"category_label": "Catégorie", "value": "Effectif"}
@@ -296,9 +307,8 @@ def render_question(question_id: str, filters: Filters) -> None:
     ref = load_referentiel()
     q = ref.question(question_id)
     ui.sample_banner()
-    blocks = question_blocks(question_id, filters.cache_key(), ui.data_version())
-    results = [b.result for b in blocks]
-    by_id = {b.result.indicator.id: b for b in blocks}
+    results = question_results(question_id, filters)
+    by_id = {r.indicator.id: r for r in results}
     st.title(f"Question {q.number} · {q.title}")
     st.markdown(f"#### {q.label}")
     if q.intro:
@@ -326,7 +336,8 @@ def render_question(question_id: str, filters: Filters) -> None:
         if not tab.open:
             continue
         with tab:
-            crit = [by_id[i.id] for i in c.indicators]
+            crit = indicator_blocks(question_id, tuple(i.id for i in c.indicators), filters.cache_key(),
+                                    ui.data_version())
             if q.criterion_prefix:
                 st.markdown(f"*{q.criterion_prefix}* {c.label}.")
             elif c.label != c.short_label:
