@@ -293,7 +293,7 @@ def _sign_in(page, base: str, username: str, password: str):
     page.goto(f"{base}/connexion")
     _settle(page, "Se connecter")
     page.get_by_label("Identifiant").fill(username)
-    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_label("Mot de passe", exact=True).fill(password)
     page.get_by_role("button", name="Se connecter").click()
     _settle(page, "Vous êtes connecté")
 
