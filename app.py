@@ -8,7 +8,7 @@ starts with the "données fictives" banner (dashboard.views.ui.sample_banner).
 
 import streamlit as st
 
-from dashboard.views import auth, ui
+from dashboard.views import auth, french, ui
 from data_access.settings import get_settings
 
 st.set_page_config(
@@ -19,7 +19,7 @@ st.set_page_config(
 )
 
 engine = ui.engine()
-ui.french_widgets()
+french.french_widgets()
 user = auth.current_user()
 auth.write_cookie()
 signin = st.Page("app_pages/connexion.py", title="Connexion", icon=":material/login:", url_path="connexion")

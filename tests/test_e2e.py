@@ -313,7 +313,7 @@ def _sign_in(page, base: str, username: str, password: str):
     page.goto(f"{base}/connexion")
     _settle(page, "Se connecter")
     page.get_by_label("Identifiant").fill(username)
-    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_label("Mot de passe", exact=True).fill(password)
     page.get_by_role("button", name="Se connecter").click()
     _settle(page, "Vous êtes connecté")
 
@@ -483,3 +483,93 @@ def test_importing_a_file_in_the_browser(writable_app, page):
     _settle(page, "Import terminé")
     _no_error_box(page)
     page.screenshot(path=str(ARTIFACTS / "import-termine.png"), full_page=True)
+
+
+# --- no English left ---------------------------------------------------------------------
+
+# Streamlit's own English a user could see or hear (screen readers read aria-label); matched as words.
+ENGLISH = ["Choose", "Download", "Search", "Fullscreen", "dd / mm", "dd", "yyyy", "Press", "View more",
+           "View less", "Running", "No results", "No options", "Clear", "Remove", "Help for", "Show/hide",
+           "Sort", "Skip to", "Collapse", "Sidebar", "Open", "Increment", "Decrement", "Select all",
+           "Show password", "Drag and drop", "Browse files", "Limit", "Link to heading", "Deploy", "Stop"]
+
+# The text of the page as drawn (text nodes not hidden, the date field's CSS placeholders) and the
+# placeholder / aria-label / title / data-title attributes.
+SHOWN_TEXT = """() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!el || el.closest("script, style, svg")) { continue; }
+    const css = getComputedStyle(el);
+    if (css.display === "none" || css.fontSize === "0px") { continue; }
+    if (n.nodeValue.trim()) { out.push(n.nodeValue.trim()); }
+  }
+  for (const el of document.querySelectorAll("[data-placeholder='true']")) {
+    out.push(getComputedStyle(el, "::after").content);
+  }
+  for (const el of document.querySelectorAll("[placeholder], [aria-label], [title], [data-title]")) {
+    for (const a of ["placeholder", "aria-label", "title", "data-title"]) {
+      if (el.getAttribute(a)) { out.push(a + "=" + el.getAttribute(a)); }
+    }
+  }
+  return out;
+}"""
+
+
+def _english(pg) -> list[str]:
+    import re
+
+    pattern = re.compile(r"(?<![\w/])(" + "|".join(re.escape(w) for w in ENGLISH) + r")(?![\w])")
+    return sorted({t for t in pg.evaluate(SHOWN_TEXT) if pattern.search(t)})
+
+
+def test_no_english_on_a_question_page_with_tables_and_menus(live_app, page):
+    """Q2: its charts, a table's toolbar and a tooltip, the sidebar's selects and their "No results"
+    (the tables' column menu, drawn from a point of the canvas, was checked by hand)."""
+    page.goto(f"{live_app}/q2_diagnostics_plans")
+    _settle(page, "Q2.C1.I1")
+    page.wait_for_function("() => document.__frenchLabels === true", timeout=30_000)
+    block = page.locator(".st-key-block-Q2-C1-I1")
+    block.get_by_text("Données", exact=True).click()
+    table = block.locator('[data-testid="stDataFrame"]').first
+    table.wait_for(timeout=30_000)
+    table.hover()
+    page.locator('[data-testid="stElementToolbar"] button').first.wait_for(timeout=30_000)
+    page.locator('[data-testid="stElementToolbar"] button').nth(1).hover()      # a tooltip
+    page.locator('[data-testid="stTooltipContent"]').first.wait_for(timeout=30_000)
+    page.wait_for_timeout(300)
+    shown = _english(page)
+    page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name="Territoire").click()
+    page.keyboard.type("zzz")                                                   # "No results"
+    page.wait_for_timeout(500)
+    shown += _english(page)
+    page.keyboard.press("Escape")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "francais-q2.png"))
+    assert not shown, shown
+    _no_error_box(page)
+
+
+def test_no_english_on_the_import_and_entry_pages(writable_app, page):
+    """Signed in: the upload box, the forms' multiselects, numbers and the empty date field."""
+    _sign_in(page, writable_app, "admin", "admin-demo-2026")
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Importer un fichier").click()
+    _settle(page, "Déposez le fichier")
+    page.wait_for_function("() => document.__frenchLabels === true", timeout=30_000)
+    shown = _english(page)
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Saisie", exact=True).click()
+    _settle(page, "Données à saisir")
+    date = page.locator('[data-testid="stDateInputField"]').first
+    date.wait_for(timeout=30_000)
+    assert date.locator("[data-placeholder='true']").count() == 3                # empty: the placeholders show
+    shown += _english(page)
+    page.locator('[data-testid="stDateInputCalendarButton"]').first.click()     # the calendar
+    page.locator('[data-testid="stDateInputCalendar"]').wait_for(timeout=30_000)
+    page.wait_for_timeout(300)
+    shown += _english(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "francais-saisie.png"))
+    page.keyboard.press("Escape")
+    assert not shown, shown
+    _no_error_box(page)

@@ -112,30 +112,6 @@ def current_filters() -> Filters:
     return st.session_state["filters"]
 
 
-# Streamlit's own widgets carry English text the app cannot pass in: the "Press Enter to submit form"
-# hints of text inputs (hidden: Entrée still submits) and the file uploader's box, replaced in French.
-FRENCH_CSS = """
-<style>
-[data-testid="InputInstructions"] { display: none; }
-[data-testid="stFileUploaderDropzoneInstructions"] > div > span { display: none; }
-[data-testid="stFileUploaderDropzoneInstructions"] > div::before {
-  content: "Glissez-déposez le fichier ici"; display: block; }
-[data-testid="stFileUploaderDropzoneInstructions"] > div::after {
-  content: "CSV ou XLSX, """ + "{max_mb}" + """ Mo au plus"; display: block; font-size: 0.85rem; color: #6b6b6b; }
-[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { display: none; }
-[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after { content: "Parcourir"; }
-</style>
-"""
-
-
-def french_widgets() -> None:
-    """Call once per run (app.py): the French replacements of FRENCH_CSS."""
-    from data_access.settings import get_settings
-
-    max_mb = get_settings().import_max_mb
-    st.html(FRENCH_CSS.replace("{max_mb}", f"{max_mb:g}".replace(".", ",")))
-
-
 # The query parameters each page reads besides the sidebar's filters (bound widgets); the others are
 # another page's and are dropped when the page opens (a bilan's ?cme= must not follow the user).
 FILTER_PARAMS = frozenset({"periode", "territoire", "institution"})
