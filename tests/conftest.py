@@ -359,3 +359,25 @@ def across_criteria(at, question, read):
     for _, tab in each_criterion(at, question):
         out.extend(read(tab))
     return out
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """The system Chromium through Playwright's sync API: one per test session, shared by every browser
+    test (the sync API allows one Playwright instance per thread)."""
+    import os
+    import shutil
+
+    chromium = "/usr/bin/chromium"
+    if not shutil.which(chromium) and not os.path.exists(chromium):
+        skip_or_fail("Chromium absent : paquet Debian « chromium » non installé (/usr/bin/chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("Playwright pour Python absent (pip install playwright)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, headless=True,
+                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                    "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()

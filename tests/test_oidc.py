@@ -13,7 +13,7 @@ import pytest
 
 from data_access import users
 from data_access.users import AccountError, Identity, IdentityRefused
-from tests.conftest import dispose_cached_engine, skip_or_fail
+from tests.conftest import dispose_cached_engine
 
 ISSUER = "https://auth.example.gouv.fr/api/v2"
 SUBJECT = "a1b2c3-agent"
@@ -222,9 +222,6 @@ def test_provider_refuses_wrong_client_redirect_code_or_verifier(provider):
 # --- end to end: the app, the provider and Chromium ------------------------------------------------
 
 PROVIDER_NAME, LABEL = "proconnect", "ProConnect"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 LINKED = {"sub": "agent-isere-0038", "email": "animation.isere@example.gouv.fr", "given_name": "Alice",
           "usual_name": "Martin"}
 UNLINKED = {"sub": "agent-inconnu-9999", "email": "inconnu@example.gouv.fr", "given_name": "Bob",
@@ -288,20 +285,9 @@ def oidc_app(writable_sample_url, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def oidc_browser():
-    import os
-    import shutil
-
-    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        skip_or_fail("Chromium absent : paquet Debian « chromium » non installé (/usr/bin/chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        skip_or_fail("Playwright pour Python absent (pip install playwright)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+def oidc_browser(browser):
+    """The session's Chromium (tests/conftest.py): one Playwright instance per process."""
+    return browser
 
 
 def _idle(pg) -> None:

@@ -44,7 +44,7 @@ WALK = [
     ("/q6_indicateurs_maintien?periode=2017&periode=2020", "Q6.C1.I1", True),
     ("/comparaison?indicateur=Q4.C3.I1", "Classement", True),
     ("/regions", "Position d'Auvergne-Rhône-Alpes", True),
-    ("/bilan?cme=CME42&annee=2019", "Bilan 2019 · CME Loire", True),
+    ("/bilan?cme=CME42&annee=2019", "Bilan 2019 · CME Loire", False),   # its synthesis tab: no chart
     ("/q2_diagnostics_plans?territoire=CME+Savoie", "Q2.C1.I1", True),
     ("/q5_information_communication", "Q5.C1.I1", True),
 ]
