@@ -133,10 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="DOSSIER", help="dossier où écrire les fichiers")
     p.add_argument("--format", default="html,pdf,xlsx", help="formats, séparés par des virgules (défaut html,pdf,xlsx)")
 
-    p = sub.add_parser("bench", help="mesures de performance (pages, filtre, import, mémoire)")
+    p = sub.add_parser("bench", help="mesures de performance (pages, affichage dans Chromium, filtre, import, mémoire)")
     p.add_argument("--scale", default="1,100", help="échelles, séparées par des virgules (défaut 1,100)")
     p.add_argument("--runs", type=_positive_int, default=5, help="répétitions par mesure (médiane)")
     p.add_argument("--work-dir", help="dossier des bases de mesure (réutilisées d'un passage à l'autre)")
+    p.add_argument("--browser-only", action="store_true",
+                   help="seulement le temps d'affichage dans Chromium (pages, changement de territoire)")
     p = sub.add_parser("load", help="test de charge : N sessions de navigateur simultanées contre un serveur")
     p.add_argument("--sessions", type=_positive_int, default=20, help="sessions simultanées (défaut 20)")
     p.add_argument("--duration", type=_positive_int, default=120, help="durée en secondes (défaut 120)")
@@ -561,6 +563,8 @@ def cmd_bench(args) -> int:
     argv = ["--scale", args.scale, "--runs", str(args.runs)]
     if args.work_dir:
         argv += ["--work-dir", args.work_dir]
+    if args.browser_only:
+        argv.append("--browser-only")
     return bench_main(argv)
 
 
