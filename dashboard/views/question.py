@@ -184,6 +184,10 @@ def question_index(q, by_id: dict) -> None:
     indicator's block (``?indicateur=Q3.C2.I1``, in the same session)."""
     page = f"app_pages/{q.page}.py"
     with st.container(key="question-index", border=True):
+        # a long label wraps (Streamlit cuts a page link's label on one line)
+        st.html("<style>.st-key-question-index [data-testid='stPageLink-NavLink'] { height: auto; }"
+                ".st-key-question-index [data-testid='stPageLink-NavLink'] :is(span, p) { white-space: normal;"
+                " overflow: visible; text-overflow: clip; }</style>")
         st.markdown("**Sommaire** — un clic ouvre le critère sur le bloc de l'indicateur")
         per_row = 3
         for start in range(0, len(q.criteria), per_row):
