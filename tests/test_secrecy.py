@@ -418,3 +418,40 @@ def test_a_detailed_share_keeps_its_large_region_series(sample_engine):
     d = res.detail
     # what is hidden in the detail is a small cell or its secondary partner, never a large total
     assert (d.loc[~d["hidden"], "value"] >= THRESHOLD).all()
+
+
+@pytest.mark.parametrize("indicator_id", ["Q3.C2.I1", "Q3.C4.I3", "Q6.C4.I2", "Q6.C5.I2"])  # share, typology, count
+def test_the_region_wide_pattern_is_computed_once_and_applied_to_every_territory(sample_engine, indicator_id):
+    """One pattern of hidden cells for the region and all its territories (by design): it is kept for
+    its exact inputs, a second territory reuses it, and the result is the one a fresh computation gives."""
+    from dashboard.core import secrecy as S
+    from dashboard.core.filters import Filters
+    from dashboard.core.indicators import Reference, compute
+    from dashboard.core.referentiel import load_referentiel
+
+    ref, ind = Reference.from_engine(sample_engine), load_referentiel().indicator(indicator_id)
+    threshold = 40           # high enough that the sample has secret cells in Isère
+
+    def run(territory):
+        return compute(sample_engine, ind, Filters(2016, 2020, territory), ref, small_cell_threshold=threshold)
+
+    S._PATTERNS.clear()
+    run("CME42")
+    kept = len(S._PATTERNS)
+    assert kept >= 1
+    reused = run("38")
+    assert len(S._PATTERNS) == kept                      # Isère used the pattern computed for the Loire
+    S._PATTERNS.clear()
+    fresh = run("38")
+    assert len(S._PATTERNS) == kept
+    assert any(f is not None and "hidden" in f and f["hidden"].any() for f in (fresh.series, fresh.breakdown,
+                                                                            fresh.detail)), "needs secret cells"
+    for name in ("series", "breakdown", "detail", "distribution"):
+        a, b = getattr(reused, name), getattr(fresh, name)
+        if a is None or b is None:
+            assert a is None and b is None, name
+        else:
+            pd.testing.assert_frame_equal(a, b, obj=name)
+    # another threshold is another pattern
+    compute(sample_engine, ind, Filters(2016, 2020, "38"), ref, small_cell_threshold=5)
+    assert len(S._PATTERNS) == kept + 1

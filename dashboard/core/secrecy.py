@@ -249,20 +249,40 @@ class Cells:
 
 
 _SCOPES: dict = {}
+_PATTERNS: dict = {}   # the hidden cells of one indicator's region-wide pattern, by its exact inputs
 
 
-def _scopes(territories, perimeters, codes: dict, years) -> dict[str, dict[int, frozenset]]:
+def _reference_key(territories, perimeters) -> tuple:
+    return (tuple(map(tuple, territories[["code", "level", "parent_code"]].astype(str).to_numpy())),
+            tuple(map(tuple, perimeters.astype(str).to_numpy())))
+
+
+def _scopes(territories, perimeters, codes: dict, years, reference_key: tuple | None = None
+            ) -> dict[str, dict[int, frozenset]]:
     """code -> {year: territory codes it sums} (:func:`dashboard.core.filters.territory_scope_by_year`),
     remembered for the reference data at hand (computed for every indicator of a page)."""
     from dashboard.core.filters import territory_scope_by_year
 
-    key = (tuple(map(tuple, territories[["code", "level", "parent_code"]].astype(str).to_numpy())),
-           tuple(map(tuple, perimeters.astype(str).to_numpy())), tuple(codes), tuple(years))
+    key = (reference_key or _reference_key(territories, perimeters), tuple(codes), tuple(years))
     if key not in _SCOPES:
         if len(_SCOPES) > 64:
             _SCOPES.clear()
         _SCOPES[key] = {code: territory_scope_by_year(code, territories, perimeters, years) for code in codes}
     return _SCOPES[key]
+
+
+def _frame_key(frame) -> tuple | None:
+    """The exact content of a frame (columns, values, order) as a short key; None for no frame."""
+    import hashlib
+
+    import pandas as pd
+
+    if frame is None:
+        return None
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(repr((tuple(map(str, frame.columns)), tuple(map(str, frame.dtypes)), len(frame))).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
 
 
 def apply_to_result(result, frames: dict, territories, perimeters, selection: str, threshold: int) -> None:
@@ -274,8 +294,6 @@ def apply_to_result(result, frames: dict, territories, perimeters, selection: st
     whole region and every territory × category: the selection's page, the region's, every other
     territory's and the maps hide the same cells, so that no page gives back what another hides.
     """
-    import numpy as np
-    import pandas as pd
 
     from dashboard.core.filters import REGION
 
@@ -285,7 +303,31 @@ def apply_to_result(result, frames: dict, territories, perimeters, selection: st
     ra = territories[(territories["code"] == REGION) | (territories["parent_code"] == REGION)]
     codes = dict(zip(ra["code"], ra["level"]))
     codes.setdefault(selection, "selection")
-    scopes = _scopes(territories, perimeters, codes, years)
+    ref_key = _reference_key(territories, perimeters)
+    b, by_all = result.breakdown, frames.get("breakdown")
+    d, d_all = result.detail, frames.get("detail")
+    # The pattern is the region's: the same for every territory viewed (the selection is one of the
+    # region's codes). Computed once for its exact inputs, then applied to each territory's result.
+    try:
+        pattern_key = (kind, tuple(measures), tuple(codes.items()), tuple(years), threshold, ref_key,
+                       b is not None and not b.empty, d is not None and not d.empty,
+                       _frame_key(frames.get("total")), _frame_key(by_all), _frame_key(d_all))
+    except TypeError:    # a value pandas cannot hash: no memory, the pattern is computed
+        pattern_key = None
+    hidden = _PATTERNS.get(pattern_key) if pattern_key is not None else None
+    if hidden is None:
+        hidden = _pattern(result, frames, kind, measures, codes, years, threshold,
+                          _scopes(territories, perimeters, codes, years, ref_key))
+        if pattern_key is not None:
+            if len(_PATTERNS) > 2048:
+                _PATTERNS.clear()
+            _PATTERNS[pattern_key] = hidden
+    _apply(result, hidden, kind, measures, selection, b, d)
+
+
+def _pattern(result, frames: dict, kind, measures: list, codes: dict, years: list, threshold: int,
+             scopes: dict) -> frozenset:
+    """The hidden cells of the region-wide pattern of one indicator (see :func:`apply_to_result`)."""
     cells = Cells()
     cells.territorial(frames.get("total"), measures, codes, scopes, years)
 
@@ -326,7 +368,18 @@ def apply_to_result(result, frames: dict, territories, perimeters, selection: st
                 cells.add_sum(("t", code, PERIOD, "numerator", "p"),
                               [("t", code, PERIOD, "numerator", "d", dim, c) for c in cats], ("drest", code, dim))
 
-    hidden = suppress(cells.values, cells.relations, threshold, unpublished=cells.unpublished, linked=cells.linked)
+    return frozenset(suppress(cells.values, cells.relations, threshold, unpublished=cells.unpublished,
+                              linked=cells.linked))
+
+
+def _apply(result, hidden: frozenset, kind, measures: list, selection: str, b, d) -> None:
+    """Blank, in ``result``, the cells of the selection that ``hidden`` holds."""
+    import numpy as np
+    import pandas as pd
+
+    from dashboard.core.filters import REGION
+
+    b_measures = ["numerator", "denominator"] if spec(kind).ratio else ["value"]
 
     def blank(frame, flags, cols):
         frame = frame.copy()
