@@ -107,6 +107,12 @@ def _oidc_sign_in() -> users.User | None:
     except users.IdentityRefused as exc:
         st.session_state[OIDC_REFUSED] = str(exc)
         return None
+    return _start_session(user)
+
+
+def _start_session(user: users.User) -> users.User:
+    """A signed-in user, locally or through the identity provider: a server-side session, its cookie
+    written on the next run, and the account's home territory."""
     token = sessions.open_session(engine(), user.username, get_settings().session_hours)
     st.session_state[SESSION_KEY], st.session_state[TOKEN_KEY] = user.username, token
     st.session_state[COOKIE_PENDING] = token
@@ -206,11 +212,7 @@ def sign_in_form(key: str = "signin") -> users.User | None:
         except users.SignInError as exc:
             st.error(str(exc), icon=":material/lock:")
             return None
-        token = sessions.open_session(engine(), user.username, get_settings().session_hours)
-        st.session_state[SESSION_KEY], st.session_state[TOKEN_KEY] = user.username, token
-        st.session_state[COOKIE_PENDING] = token
-        open_on_home_territory(user)
-        return user
+        return _start_session(user)
     return None
 
 
