@@ -41,6 +41,8 @@ MEETING_CSS = """
 """
 
 # Arrows and Page up / Page down press the buttons (a presenter's remote sends Page up / Page down).
+# Checked in Chromium by tests/test_e2e.py::test_the_meeting_mode_follows_the_keyboard, which presses
+# while the page is still loading.
 KEYS_JS = """
 <script>
 (function () {
@@ -54,9 +56,16 @@ KEYS_JS = """
     const next = ["ArrowRight", "PageDown"].includes(event.key);
     const previous = ["ArrowLeft", "PageUp"].includes(event.key);
     if (!next && !previous) { return; }
-    const button = doc.querySelector(next ? ".st-key-meeting-next button" : ".st-key-meeting-previous button");
-    if (button && !button.disabled) { event.preventDefault(); button.click(); }
+    event.preventDefault();
+    press(next ? ".st-key-meeting-next button" : ".st-key-meeting-previous button", Date.now() + 5000);
   });
+  // On a page's first load Streamlit draws its text before its buttons (their code arrives later): a
+  // key pressed in between waits for the button rather than being lost.
+  function press(selector, deadline) {
+    const button = doc.querySelector(selector);
+    if (button) { if (!button.disabled) { button.click(); } return; }
+    if (Date.now() < deadline) { setTimeout(function () { press(selector, deadline); }, 50); }
+  }
 })();
 </script>
 """
