@@ -40,6 +40,12 @@ class Settings(BaseSettings):
         description="Fill an empty default SQLite store with the sample data on first start.",
     )
 
+    prewarm: bool = Field(
+        default=True, validation_alias="MAINTIEN_PREWARM",
+        description="After the server starts and after each import, compute every territory's question pages "
+                    "in a background thread of the server, when no page is running (dashboard/views/prewarm.py).",
+    )
+
     browser_path: str = Field(
         default="/usr/bin/chromium", validation_alias="BROWSER_PATH",
         description="Chromium used for static charts (kaleido) and PDF bilans; PDF export is disabled without it.",

@@ -31,6 +31,9 @@ from sqlalchemy import create_engine, select, text
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 BACKEND = os.environ.get("MAINTIEN_TEST_BACKEND", "sqlite")
+# No background warm-up of the page caches in the test process (AppTest shares its caches across
+# tests and stores); the live servers of the browser tests turn it back on (tests/test_e2e.py).
+os.environ["MAINTIEN_PREWARM"] = "false"
 
 
 def skip_or_fail(reason: str):
@@ -342,15 +345,19 @@ def engine(store_url):
 
 
 def each_criterion(at, question):
-    """A question page draws only its open criterion's tab: run the page once per criterion (the
-    AppTest already on the page) and yield (criterion, AppTest) with that tab open."""
-    from dashboard.views.question import criterion_tab, tabs_key
+    """A question page draws only its open criterion's tab (and, in a criterion with themes, its open
+    theme's tab): run the page once per criterion and theme (the AppTest already on the page) and
+    yield (criterion, AppTest) with that tab open."""
+    from dashboard.views.question import criterion_tab, group_tabs_key, tabs_key
 
     for criterion in question.criteria:
         at.session_state[tabs_key(question.id)] = criterion_tab(criterion)
-        at.run()
-        assert not at.exception, at.exception
-        yield criterion, at
+        for theme, _ in criterion.parts():      # a criterion with themes: once per theme's tab
+            if theme is not None:
+                at.session_state[group_tabs_key(criterion.id)] = theme
+            at.run()
+            assert not at.exception, at.exception
+            yield criterion, at
 
 
 def across_criteria(at, question, read):

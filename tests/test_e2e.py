@@ -31,12 +31,14 @@ def live_app(sample_url, tmp_path_factory):
         pytest.skip("les tests navigateur tournent dans la passe SQLite")
     log = tmp_path_factory.mktemp("server") / "streamlit.log"
     try:
-        proc, base = start_server(sample_url, log)
+        proc, base = start_server(sample_url, log, env={"MAINTIEN_PREWARM": "true"})   # as served
     except RuntimeError:
         pytest.fail(f"le serveur Streamlit n'a pas démarré : {log.read_text()[-2000:]}")
     yield base
     _stop(proc)
     assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
+    assert "préchauffage des pages" in log.read_text()   # the background warm-up started (test_prewarm.py)
+    assert "ScriptRunContext" not in log.read_text()     # and its cache calls are not logged as warnings
 
 
 def _stop(proc) -> None:
@@ -168,15 +170,15 @@ def test_the_index_of_a_question_page_leads_to_each_block(live_app, page):
 @pytest.mark.parametrize("question", QUESTIONS, ids=lambda q: q.id)
 def test_question_page(live_app, page, question):
     page.goto(f"{live_app}/{question.page}")
-    first = question.criteria[0]
-    _settle(page, first.indicators[-1].id)
+    first = question.criteria[0].parts()[0][1]      # the first criterion's (first theme's) indicators
+    _settle(page, first[-1].id)
     _no_error_box(page)
     assert page.get_by_text("Données fictives").first.is_visible()
     index = page.locator(".st-key-question-index")
     for c in question.criteria:
-        for ind in c.indicators:   # every indicator in the index; the blocks of the open criterion only
+        for ind in c.indicators:   # every indicator in the index; the blocks of the open tab only
             assert index.get_by_role("link", name=ind.short_label).count() >= 1, ind.id
-            assert page.get_by_text(ind.id, exact=True).count() == (1 if c is first else 0), ind.id
+            assert page.get_by_text(ind.id, exact=True).count() == (1 if ind in first else 0), ind.id
     page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)  # charts drawn, not placeholders
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{question.page}.png"), full_page=False)
@@ -422,8 +424,8 @@ def test_browser_benchmark_measures_drawn_pages(browser, sample_url):
     """The browser measure of `python -m dashboard bench` (dashboard/tools/browser.py), on two pages,
     in a subprocess (Playwright's sync API runs one instance per thread)."""
     code = ("import json, sys; from dashboard.tools.browser import measure; "
-            "t, c1, c2 = measure(sys.argv[1], ['/', '/q4_animations_territoriales'], 1, "
-            "'/q4_animations_territoriales'); "
+            "t, c1, c2, _ = measure(sys.argv[1], ['/', '/q4_animations_territoriales'], 1, "
+            "'/q4_animations_territoriales', prewarm=False); "
             "print(json.dumps([[p.path, p.seconds, p.in_app, p.charts] for p in t] + [c1, c2]))")
     result = subprocess.run([sys.executable, "-c", code, sample_url], cwd=ROOT, capture_output=True, text=True,
                             timeout=600)

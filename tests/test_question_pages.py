@@ -70,8 +70,9 @@ def _block_ids(at, question):
 def test_default_filters_one_block_per_indicator(app, question):
     at = _open(app, question)
     assert any(str(m.value).startswith("**Synthèse**") for m in at.markdown)
-    # the first criterion's tab is open, the others are not drawn
-    assert _ids_here(at) == [i.id for i in question.criteria[0].indicators]
+    # the first criterion's tab is open (its first theme's, for a criterion with themes), the others
+    # are not drawn
+    assert _ids_here(at) == [i.id for i in question.criteria[0].parts()[0][1]]
     assert _block_ids(at, question) == [i.id for i in REF.indicators(question.id)]
     assert not across_criteria(at, question, lambda t: [i.value for i in t.info
                                                         if str(i.value).startswith("Pas de données")])
@@ -108,6 +109,28 @@ def test_a_link_to_an_indicator_opens_the_page_on_its_block(app):
     at = app.run()
     assert not at.exception, at.exception
     assert not [h for h in at.get("html") if "scrollIntoView" in h.value]
+
+
+def test_a_criterion_with_themes_draws_one_theme_and_a_link_opens_the_right_one(app):
+    """Q6's national dashboard (14 indicators) is shown by theme (référentiel ``groups``): one theme's
+    blocks at a time, the roll-up of the whole criterion above; a link to an indicator of the fourth
+    theme opens that theme."""
+    q = REF.question("Q6")
+    themes = q.criteria[0].parts()
+    assert len(themes) == 4 and sum(len(inds) for _, inds in themes) == 14
+    at = _open(app, q)
+    labels = [t.label for t in at.tabs]
+    assert [x for x in labels if x in {label for label, _ in themes}] == [label for label, _ in themes]
+    assert _ids_here(at) == ["Q6.C1.I1", "Q6.C1.I2", "Q6.C1.I3"]
+    with_target = sum(1 for i in q.criteria[0].indicators if i.direction != "none")   # the whole criterion
+    assert with_target > 3
+    assert any(str(c.value).startswith("Q6.C1 · ") and f"sur {with_target}" in str(c.value) for c in at.caption), \
+        [c.value for c in at.caption]
+    app.query_params["indicateur"] = "Q6.C1.I12"
+    at = app.run()
+    assert not at.exception, at.exception
+    assert _ids_here(at) == ["Q6.C1.I10", "Q6.C1.I11", "Q6.C1.I12", "Q6.C1.I13", "Q6.C1.I14"]
+    assert any('getElementById("q6-c1-i12")' in h.value for h in at.get("html"))
 
 
 @pytest.mark.parametrize("question", REF.questions, ids=lambda q: q.id)

@@ -188,11 +188,37 @@ class Indicator(_Strict):
         return self
 
 
+class Group(_Strict):
+    """A theme of a long criterion: its indicators are shown together, in a tab of their own."""
+
+    label: str = Field(min_length=3, max_length=60)
+    indicators: list[str] = Field(min_length=1)
+
+
 class Criterion(_Strict):
     id: str = Field(pattern=r"^Q[1-6]\.C\d+$")
     label: str = Field(min_length=5)
     short_label: str = Field(min_length=3, max_length=90)
     indicators: list[Indicator] = Field(min_length=1)
+    groups: list[Group] | None = Field(
+        default=None, description="Themes of a long criterion (Q6's national dashboard): each indicator in "
+                                  "exactly one, in the criterion's order; the page draws one theme at a time")
+
+    @model_validator(mode="after")
+    def _groups_cover(self):
+        if self.groups is not None:
+            listed = [i for g in self.groups for i in g.indicators]
+            if listed != [i.id for i in self.indicators]:
+                raise ValueError(f"{self.id} : les groupes doivent reprendre chaque indicateur du critère une "
+                                 "fois, dans l'ordre")
+        return self
+
+    def parts(self) -> list[tuple[str | None, list[Indicator]]]:
+        """(theme, its indicators) in order; one part without a theme when the criterion has no groups."""
+        if not self.groups:
+            return [(None, list(self.indicators))]
+        by_id = {i.id: i for i in self.indicators}
+        return [(g.label, [by_id[i] for i in g.indicators]) for g in self.groups]
 
 
 class Question(_Strict):

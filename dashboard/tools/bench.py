@@ -181,7 +181,7 @@ def _bilan_times(url: str, runs: int) -> dict[str, float]:
 
 BROWSER_PAGES = ["/", "/q1_gouvernance", "/q2_diagnostics_plans", "/q3_info_sante_emploi",
                  "/q4_animations_territoriales", "/q5_information_communication", "/q6_indicateurs_maintien",
-                 "/comparaison", "/regions", "/bilan", "/reunion?question=4"]
+                 "/comparaison", "/regions", "/bilan", "/reunion?question=2"]
 BROWSER_CHANGE_PAGE = "/q3_info_sante_emploi"
 
 
@@ -209,6 +209,9 @@ def browser_table(scales: list[int], runs: int, work_dir: Path) -> str:
         lines.append(f"| `{path}` | " + " | ".join(cells) + " |")
     lines.append(f"| territory change on `{BROWSER_CHANGE_PAGE}`, first time / again | " + " | ".join(
         f"{results[s][1]:.2f} s | {results[s][2]:.2f} s | —" for s in scales) + " |")
+    lines += ["", "The server's background warm-up of every territory's pages (dashboard/views/prewarm.py), from "
+              "its start to its end, waited for before the visits: " + ", ".join(
+                  f"scale {s}: {results[s][3]:.0f} s" for s in scales if results[s][3] is not None) + "."]
     return "\n".join(lines)
 
 

@@ -17,16 +17,22 @@ front end is already there, only the page's script runs and its charts are drawn
 
 A filter change: on a question page, the territory picked in the sidebar; the time runs from the
 click on the option until the rerun has finished and every chart is drawn again (same rule). The
-first change to a territory computes its indicators (server caches cold for it); a change back
-reads the caches: both are reported.
+server warms every territory's pages in the background after it starts (dashboard/views/prewarm.py):
+the measure waits for the end of that warm-up (its duration is reported) before the visits, as a
+meeting starts after the server did; the first change to each of two territories, then changes back
+and forth, are reported. With ``prewarm=False`` the first change computes the territory's indicators.
 
 Benchmarks, not assertions: medians on this machine, written to docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
+import re
 import statistics
+import tempfile
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from dashboard.tools.load import CHROMIUM_ARGS, start_server
 
@@ -118,14 +124,30 @@ def _territory_change(page, base: str, path: str, label: str) -> float:
     return (page.evaluate("() => window.__bench.done") - start) / 1000
 
 
+def _wait_prewarm(log: Path, timeout: float = 3600) -> float:
+    """Seconds the server's background warm-up took, read from its log line once it has ended."""
+    from dashboard.views.prewarm import DONE
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = re.search(DONE + r" : \d+ étapes en ([\d.]+) s", log.read_text(errors="replace"))
+        if found:
+            return float(found.group(1))
+        time.sleep(0.5)
+    raise RuntimeError(f"le préchauffage n'a pas fini en {timeout:.0f} s")
+
+
 def measure(database_url: str, pages: list[str], runs: int, change_page: str,
-            change_labels: tuple[str, str] = ("CME Loire", "Isère (38)")) -> tuple[list[PageTime], float, float]:
+            change_labels: tuple[str, str] = ("CME Loire", "Isère (38)"), prewarm: bool = True,
+            ) -> tuple[list[PageTime], float, float, float | None]:
     """Median drawn time of each page (after one warm-up visit of every page), and of a territory
-    change on ``change_page`` the first time for each territory and then again; the server is started
-    and stopped here."""
+    change on ``change_page`` the first time for each territory and then again, and the seconds of
+    the server's background warm-up (None without it); the server is started and stopped here."""
     from playwright.sync_api import sync_playwright
 
-    proc, base = start_server(database_url)
+    log = Path(tempfile.mkstemp(prefix="maintien-bench-", suffix=".log")[1])
+    proc, base = start_server(database_url, log, env={"MAINTIEN_PREWARM": "true" if prewarm else "false"})
+    warmed = None
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -133,6 +155,10 @@ def measure(database_url: str, pages: list[str], runs: int, change_page: str,
                                           reduced_motion="reduce")
             context.add_init_script(_POLL)
             page = context.new_page()
+            if prewarm:                 # the first visit starts the server's warm-up; wait for its end
+                _visit(page, base, pages[0])
+                warmed = _wait_prewarm(log)
+                print(f"  server warm-up of every territory's pages: {warmed:.0f} s")
             for path in pages:                                   # the warm-up walk
                 _visit(page, base, path)
             out = []
@@ -156,4 +182,5 @@ def measure(database_url: str, pages: list[str], runs: int, change_page: str,
             proc.wait(timeout=10)
         except Exception:  # noqa: BLE001 - a stuck server is killed
             proc.kill()
-    return out, first, repeat
+        log.unlink(missing_ok=True)
+    return out, first, repeat, warmed

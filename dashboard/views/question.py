@@ -8,6 +8,7 @@ source and last update, and the exact data behind it (CSV).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 
@@ -340,17 +341,41 @@ def render_question(question_id: str, filters: Filters) -> None:
         if not tab.open:
             continue
         with tab:
-            crit = indicator_blocks(question_id, tuple(i.id for i in c.indicators), filters.cache_key(),
-                                    ui.data_version())
             if q.criterion_prefix:
                 st.markdown(f"*{q.criterion_prefix}* {c.label}.")
             elif c.label != c.short_label:
                 st.markdown(f"{c.label}.")
-            st.caption(f"{c.id} · {roll_up([b.result for b in crit]).short()}")
-            for block in crit:
-                indicator_block(block, filters, page_comments)
-            if focus in {b.result.indicator.id for b in crit}:
-                focus_on(focus)
+            st.caption(f"{c.id} · {roll_up([by_id[i.id] for i in c.indicators]).short()}")
+            for part in _open_parts(c, focus):
+                with part.container:
+                    for block in indicator_blocks(question_id, part.ids, filters.cache_key(), ui.data_version()):
+                        indicator_block(block, filters, page_comments)
+                    if focus in part.ids:
+                        focus_on(focus)
+
+
+@dataclass
+class _Part:
+    container: object
+    ids: tuple[str, ...]
+
+
+def group_tabs_key(criterion_id: str) -> str:
+    return f"themes-{criterion_id}"
+
+
+def _open_parts(criterion, focus: str | None) -> list[_Part]:
+    """The indicators of an open criterion to draw: all of them, or — for a criterion with themes
+    (référentiel ``groups``) — the open theme's tab only (the one holding ``focus`` when it is there)."""
+    parts = criterion.parts()
+    if len(parts) == 1:
+        return [_Part(contextlib.nullcontext(), tuple(i.id for i in criterion.indicators))]
+    key = group_tabs_key(criterion.id)
+    for label, inds in parts:
+        if focus in {i.id for i in inds}:
+            st.session_state[key] = label
+    tabs = st.tabs([label for label, _ in parts], key=key, on_change=_drop_focus)
+    return [_Part(tab, tuple(i.id for i in inds)) for tab, (_, inds) in zip(tabs, parts) if tab.open]
 
 
 def _drop_focus() -> None:
