@@ -410,9 +410,10 @@ def test_a_block_download_delivers_its_csv(live_app, page, tmp_path):
 
 
 def test_load_script_runs_and_reports_no_error(browser, sample_url):
-    """The load benchmark itself (`python -m dashboard load`), briefly, so that it keeps working."""
+    """The browser load benchmark (`python -m dashboard load --navigateur`), briefly, so that it keeps working."""
     result = subprocess.run([sys.executable, "-m", "dashboard", "--database-url", sample_url, "load",
-                             "--sessions", "2", "--duration", "5"], cwd=ROOT, capture_output=True, text=True,
+                             "--sessions", "2", "--duration", "5", "--navigateur"], cwd=ROOT, capture_output=True,
+                            text=True,
                             timeout=400)
     assert result.returncode == 0, result.stdout + result.stderr[-2000:]
     row = next(line for line in result.stdout.splitlines() if line.startswith("| ") and "MB" in line)

@@ -139,9 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--work-dir", help="dossier des bases de mesure (réutilisées d'un passage à l'autre)")
     p.add_argument("--browser-only", action="store_true",
                    help="seulement le temps d'affichage dans Chromium (pages, changement de territoire)")
-    p = sub.add_parser("load", help="test de charge : N sessions de navigateur simultanées contre un serveur")
+    p = sub.add_parser("load", help="test de charge : N utilisateurs simulés (protocole de Streamlit, sans "
+                                    "navigateur) ou N sessions de navigateur contre un serveur en boucle locale")
     p.add_argument("--sessions", type=_positive_int, default=20, help="sessions simultanées (défaut 20)")
     p.add_argument("--duration", type=_positive_int, default=120, help="durée en secondes (défaut 120)")
+    p.add_argument("--base-url", help="serveur déjà lancé sur cette machine (défaut : un serveur démarré ici)")
+    p.add_argument("--navigateur", action="store_true",
+                   help="sessions de Chromium au lieu d'utilisateurs simulés (quelques sessions)")
     return parser
 
 
@@ -574,6 +578,10 @@ def cmd_load(args) -> int:
     argv = ["--sessions", str(args.sessions), "--duration", str(args.duration)]
     if args.database_url:
         argv += ["--database-url", args.database_url]
+    if args.base_url:
+        argv += ["--base-url", args.base_url]
+    if args.navigateur:
+        argv.append("--navigateur")
     return load_main(argv)
 
 

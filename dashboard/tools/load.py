@@ -1,8 +1,12 @@
-"""Load test: `python -m dashboard load [--sessions 20] [--duration 120] [--database-url URL]`.
+"""Load test: `python -m dashboard load [--sessions 20] [--duration 120] [--database-url URL | --base-url URL]
+[--navigateur]`.
 
-Starts one Streamlit server (``streamlit run app.py`` on a free loopback port) on the
+By default the simulated users speak Streamlit's websocket protocol without a browser
+(``dashboard/tools/wsload.py``): the figures are the server's. With ``--navigateur``: starts one
+Streamlit server (``streamlit run app.py`` on a free loopback port) on the
 store, then opens N concurrent browser sessions (Playwright contexts in the system
-Chromium) for the given duration. Each session loops over a scripted walk: a page
+Chromium) for the given duration — for a handful of sessions (the browsers share the server's
+cores). Each session loops over a scripted walk: a page
 (home, a question, the comparison pages, the bilan) opened by URL, sometimes with a
 territory or a period in the query string, as a director or an animateur would follow
 links. For every step it records the time until the page's charts are drawn (or, for
@@ -235,9 +239,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=120.0, help="secondes (défaut 120)")
     parser.add_argument("--database-url", default=None,
                         help="base à servir (défaut : une copie neuve des données d'exemple)")
+    parser.add_argument("--base-url", default=None,
+                        help="serveur déjà lancé sur cette machine (sans navigateur seulement)")
+    parser.add_argument("--navigateur", action="store_true",
+                        help="des sessions de Chromium au lieu d'utilisateurs simulés (quelques sessions)")
     args = parser.parse_args(argv)
+    if args.navigateur and args.base_url:
+        parser.error("--base-url va avec le test sans navigateur")
     url = args.database_url
-    if url is None:
+    if url is None and args.base_url is None:
         from dashboard.core.warm import warm_aggregates
         from data_access.db import make_engine, upgrade_schema
         from sample_data.generator import load_sample
@@ -249,7 +259,12 @@ def main(argv: list[str] | None = None) -> int:
         load_sample(engine, scale=1)
         warm_aggregates(engine)
         engine.dispose()
-    report, n_errors = run(url, args.sessions, args.duration)
+    if args.navigateur:
+        report, n_errors = run(url, args.sessions, args.duration)
+    else:
+        from dashboard.tools.wsload import run as protocol_run
+
+        report, n_errors = protocol_run(args.sessions, args.duration, base_url=args.base_url, database_url=url)
     print(report)
     return 0 if n_errors == 0 else 1
 

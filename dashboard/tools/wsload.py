@@ -1,0 +1,249 @@
+"""Simulated users that speak Streamlit's own websocket protocol, without a browser (issue 16).
+
+Each simulated user opens a websocket on ``/_stcore/stream`` as the front end does (subprotocol
+``streamlit``, same-origin ``Origin``), then sends the messages the front end sends: a
+``BackMsg.rerun_script`` with the page's name and query string to open a page, and the same with a
+changed widget state to pick a territory in the sidebar. A step lasts from the message sent until the
+server's ``script_finished`` for that run (a run ended early for a newer one does not count); an
+exception element in the page, a ``page_not_found`` or a timeout is an error. No chart is drawn:
+this measures the server alone (the browser variant is ``dashboard/tools/load.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+STEP_TIMEOUT = 120.0
+# (page's URL path without "/", query string): the walk of a director or an animateur
+WALK = [
+    ("", ""),
+    ("q1_gouvernance", ""),
+    ("q3_info_sante_emploi", "territoire=Is%C3%A8re+%2838%29"),
+    ("q4_animations_territoriales", "territoire=CME+Loire"),
+    ("q6_indicateurs_maintien", "periode=2017&periode=2020"),
+    ("comparaison", "indicateur=Q4.C3.I1"),
+    ("regions", ""),
+    ("bilan", "cme=CME42&annee=2019"),
+    ("q2_diagnostics_plans", "territoire=CME+Savoie"),
+    ("q5_information_communication", ""),
+]
+# a filter change: on this page, the sidebar's territory picked among these (their labels)
+CHANGE_PAGE = "q3_info_sante_emploi"
+CHANGE_TERRITORIES = ["CME Loire", "CME Isère", "Savoie (73)", "CME Ain", "Rhône-Alpes (toute la région)"]
+
+
+@dataclass
+class Step:
+    name: str
+    seconds: float
+    error: str | None = None
+
+
+@dataclass
+class Run:
+    """What the server sent for one script run."""
+
+    finished: bool = False
+    exception: str | None = None
+    not_found: bool = False
+    widgets: dict[str, tuple[str, str]] = field(default_factory=dict)   # label -> (widget id, type)
+    texts: list[str] = field(default_factory=list)                      # markdown and captions shown
+
+
+class Session:
+    """One simulated user: one websocket, one Streamlit session."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url.rstrip("/")
+        self.ws = None
+        self.widgets: dict[str, tuple[str, str]] = {}
+        self.page = ""
+        self.query = ""
+
+    async def __aenter__(self) -> Session:
+        import websockets
+
+        parts = urlsplit(self.base_url)
+        scheme = "wss" if parts.scheme == "https" else "ws"
+        self.ws = await websockets.connect(f"{scheme}://{parts.netloc}{parts.path}/_stcore/stream",
+                                           subprotocols=["streamlit"], origin=self.base_url, max_size=None,
+                                           open_timeout=STEP_TIMEOUT)
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.ws.close()
+
+    async def open(self, page: str, query: str = "") -> Run:
+        """Open a page by its URL path and query string, as a navigation does."""
+        self.page, self.query = page, query
+        return await self._rerun()
+
+    async def pick(self, label: str, value: str) -> Run:
+        """Pick ``value`` (an option's label) in the select box labelled ``label`` of the last run."""
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        widget_id, _ = self.widgets[label]
+        state = WidgetState(id=widget_id, string_value=value)
+        return await self._rerun([state])
+
+    async def _rerun(self, states=()) -> Run:
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        msg = BackMsg()
+        msg.rerun_script.query_string = self.query
+        msg.rerun_script.page_name = self.page
+        msg.rerun_script.widget_states.widgets.extend(states)
+        await self.ws.send(msg.SerializeToString())
+        run = Run()
+        while True:
+            data = await asyncio.wait_for(self.ws.recv(), STEP_TIMEOUT)
+            fwd = ForwardMsg()
+            fwd.ParseFromString(data)
+            kind = fwd.WhichOneof("type")
+            if kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+                element = fwd.delta.new_element
+                which = element.WhichOneof("type")
+                if which == "exception":
+                    run.exception = element.exception.message or element.exception.type
+                elif which == "selectbox":
+                    run.widgets[element.selectbox.label] = (element.selectbox.id, which)
+                elif which == "markdown":
+                    run.texts.append(element.markdown.body)
+            elif kind == "page_not_found":
+                run.not_found = True
+            elif kind == "script_finished":
+                if fwd.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    continue
+                run.finished = fwd.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY
+                break
+        self.widgets.update(run.widgets)
+        return run
+
+
+async def timed(name: str, action) -> Step:
+    start = time.perf_counter()
+    try:
+        run = await action
+    except (TimeoutError, asyncio.TimeoutError):
+        return Step(name, time.perf_counter() - start, "délai dépassé")
+    except Exception as exc:  # noqa: BLE001 - a closed connection or a protocol error is an error of the step
+        return Step(name, time.perf_counter() - start, f"{type(exc).__name__}: {exc}")
+    seconds = time.perf_counter() - start
+    if run.not_found:
+        return Step(name, seconds, "page introuvable")
+    if run.exception:
+        return Step(name, seconds, f"exception : {run.exception}")
+    if not run.finished:
+        return Step(name, seconds, "script non terminé")
+    return Step(name, seconds)
+
+
+async def user(base_url: str, deadline: float, rng: random.Random, think: tuple[float, float],
+               steps: list[Step]) -> None:
+    """One simulated user until ``deadline``: the walk from a random point, a territory change on the
+    Q3 page every few steps, a think time between steps."""
+    async with Session(base_url) as s:
+        n = rng.randrange(len(WALK))
+        while time.monotonic() < deadline:
+            page, query = WALK[n % len(WALK)]
+            steps.append(await timed(f"/{page}" + (f"?{query}" if query else ""), s.open(page, query)))
+            if page == CHANGE_PAGE and "Territoire" in s.widgets and time.monotonic() < deadline:
+                await asyncio.sleep(rng.uniform(*think))
+                steps.append(await timed("changement de territoire",
+                                         s.pick("Territoire", rng.choice(CHANGE_TERRITORIES))))
+            n += 1
+            await asyncio.sleep(rng.uniform(*think))
+
+
+async def run_sessions(base_url: str, sessions: int, duration: float, seed: int = 2026,
+                       think: tuple[float, float] = (1.0, 3.0)) -> list[Step]:
+    """``sessions`` simulated users for ``duration`` seconds (a step begun before the end finishes)."""
+    steps: list[Step] = []
+    deadline = time.monotonic() + duration
+    rng = random.Random(seed)
+    await asyncio.gather(*(user(base_url, deadline, random.Random(rng.random()), think, steps)
+                           for _ in range(sessions)))
+    return steps
+
+
+def _quantile(times: list[float], p: float) -> float:
+    return times[min(len(times) - 1, int(round(p * (len(times) - 1))))] if times else float("nan")
+
+
+def _fr(seconds: float) -> str:
+    return f"{seconds:.2f}".replace(".", ",")
+
+
+def report(steps: list[Step], sessions: int, elapsed: float, server_cpu: float | None,
+           peak_mb: float | None) -> tuple[str, int]:
+    """Markdown table for docs/benchmarks.md, per step kind, and the last line scripts read:
+    ``load: sessions=N steps=S errors=E p50=X,XX s p95=Y,YY s``."""
+    import datetime as dt
+    import os
+    import platform
+    import statistics
+
+    ok = sorted(s.seconds for s in steps if s.error is None)
+    errors = [s for s in steps if s.error is not None]
+    cores = os.cpu_count() or 1
+    cpu = (f"{server_cpu:.0f} s of {elapsed * cores:.0f} s ({server_cpu / (elapsed * cores):.0%})"
+           if server_cpu is not None else "—")
+    lines = [
+        f"Measured on {dt.date.today().strftime('%d/%m/%Y')}, {platform.machine()}, {cores} cores; {sessions} "
+        f"simulated users speaking Streamlit's websocket protocol (no browser) for {elapsed:.0f} s against the "
+        "server; a step lasts until the server has finished the page's script run.",
+        "",
+        "| steps | errors | p50 | p95 | max | server peak RSS | server CPU |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+        f"| {len(steps)} | {len(errors)} | {_fr(_quantile(ok, 0.5))} s | {_fr(_quantile(ok, 0.95))} s | "
+        f"{_fr(_quantile(ok, 1.0))} s | {f'{peak_mb:.0f} MB' if peak_mb is not None else '—'} | {cpu} |",
+        "",
+        "| step | count | median | p95 |",
+        "| --- | --- | --- | --- |",
+    ]
+    per: dict[str, list[float]] = {}
+    for s in steps:
+        if s.error is None:
+            per.setdefault(s.name.split("?")[0], []).append(s.seconds)
+    for name, ts in sorted(per.items()):
+        ts.sort()
+        lines.append(f"| `{name}` | {len(ts)} | {_fr(statistics.median(ts))} s | {_fr(_quantile(ts, 0.95))} s |")
+    if errors:
+        lines += ["", "Errors:"] + [f"- {s.name}: {s.error}" for s in errors[:20]]
+    lines += ["", f"load: sessions={sessions} steps={len(steps)} errors={len(errors)} "
+                  f"p50={_fr(_quantile(ok, 0.5))} s p95={_fr(_quantile(ok, 0.95))} s"]
+    return "\n".join(lines), len(errors)
+
+
+def run(sessions: int, duration: float, base_url: str | None = None, database_url: str | None = None,
+        ) -> tuple[str, int]:
+    """Against ``base_url``, or a server started here on ``database_url`` (its CPU and peak memory are
+    then reported). Loopback only: a base URL must point at this machine."""
+    from dashboard.tools.load import _cpu_seconds, _peak_rss_mb, start_server
+
+    proc = None
+    if base_url is None:
+        proc, base_url = start_server(database_url)
+    host = urlsplit(base_url).hostname or ""
+    if host not in {"127.0.0.1", "localhost", "::1"}:
+        raise SystemExit(f"test de charge en boucle locale seulement : {base_url} n'est pas sur cette machine")
+    try:
+        cpu0 = _cpu_seconds(proc.pid) if proc else None
+        start = time.monotonic()
+        steps = asyncio.run(run_sessions(base_url, sessions, duration))
+        elapsed = time.monotonic() - start
+        cpu = _cpu_seconds(proc.pid) - cpu0 if proc else None
+        peak = _peak_rss_mb(proc.pid) if proc else None
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except Exception:  # noqa: BLE001 - a stuck server is killed
+                proc.kill()
+    return report(steps, sessions, elapsed, cpu, peak)

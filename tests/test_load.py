@@ -1,0 +1,70 @@
+"""The load test without a browser (`python -m dashboard load`, dashboard/tools/wsload.py): simulated
+users speaking Streamlit's websocket protocol against a real server on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import subprocess
+import sys
+
+import pytest
+
+from dashboard.tools import wsload
+from dashboard.tools.load import start_server
+from tests.conftest import ROOT
+
+LAST_LINE = re.compile(r"^load: sessions=(\d+) steps=(\d+) errors=(\d+) p50=(\d+,\d\d) s p95=(\d+,\d\d) s$")
+
+
+@pytest.fixture(scope="module")
+def server(sample_url, tmp_path_factory):
+    log = tmp_path_factory.mktemp("wsload") / "streamlit.log"
+    proc, base = start_server(sample_url, log)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=15)
+    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
+
+
+def test_a_simulated_user_opens_pages_and_changes_the_territory(server):
+    async def walk():
+        async with wsload.Session(server) as s:
+            home = await s.open("")
+            q3 = await s.open("q3_info_sante_emploi")
+            picked = await s.pick("Territoire", "CME Loire")
+            missing = await s.open("pas_une_page")
+            return home, q3, picked, missing
+
+    home, q3, picked, missing = asyncio.run(walk())
+    assert home.finished and home.exception is None and not home.not_found
+    assert {"Territoire", "Institution"} <= set(q3.widgets)
+    assert any(t.startswith("**Synthèse** (2016-2020 · Rhône-Alpes") for t in q3.texts)
+    # the widget state sent is the sidebar's choice: the page is now the CME's
+    assert picked.finished and any(t.startswith("**Synthèse** (2016-2020 · CME Loire)") for t in picked.texts)
+    assert missing.not_found                      # an error a load test must count
+
+
+def test_the_load_command_reports_its_last_line(server):
+    result = subprocess.run([sys.executable, "-m", "dashboard", "load", "--sessions", "3", "--duration", "15",
+                             "--base-url", server], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    last = result.stdout.strip().splitlines()[-1]
+    found = LAST_LINE.match(last)
+    assert found, last
+    sessions, steps, errors = (int(found.group(i)) for i in (1, 2, 3))
+    assert sessions == 3 and steps >= 3 and errors == 0
+    assert float(found.group(4).replace(",", ".")) <= float(found.group(5).replace(",", "."))
+
+
+def test_a_remote_server_is_refused():
+    with pytest.raises(SystemExit, match="boucle locale"):
+        wsload.run(1, 1, base_url="http://example.org:8501")
+
+
+def test_errors_are_counted_in_the_last_line():
+    steps = [wsload.Step("/", 0.5), wsload.Step("/", 1.5), wsload.Step("/x", 0.1, "page introuvable")]
+    text, errors = wsload.report(steps, 2, 10.0, None, None)
+    assert errors == 1
+    assert text.splitlines()[-1] == "load: sessions=2 steps=3 errors=1 p50=0,50 s p95=1,50 s"
+    assert "- /x: page introuvable" in text
