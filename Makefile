@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 STORE  := data/maintien.sqlite3
 PORT   ?= 8501
 
-.PHONY: run test test-sqlite test-postgres install store clean help lock
+.PHONY: run run-multi test test-sqlite test-postgres install store clean help lock
 
 help:
 	@echo "make run   - installe (.venv), crée la base d'exemple si absente, lance http://localhost:$(PORT)"
@@ -28,6 +28,12 @@ store: $(STORE)
 
 run: $(STAMP) $(STORE)
 	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+# Several app processes behind nginx (docs/deployment.md).
+PROCESSES  ?= 2
+MULTI_PORT ?= 8080
+run-multi: $(STAMP) $(STORE)
+	$(BIN)/python -m dashboard.tools.cluster --processus $(PROCESSES) --port $(MULTI_PORT)
 
 # The whole suite on SQLite, then again against a real PostgreSQL server that
 # the test fixture starts from the Debian binaries (skipped off CI when absent).

@@ -52,13 +52,15 @@ class Run:
     not_found: bool = False
     widgets: dict[str, tuple[str, str]] = field(default_factory=dict)   # label -> (widget id, type)
     texts: list[str] = field(default_factory=list)                      # markdown and captions shown
+    downloads: dict[str, str] = field(default_factory=dict)             # download button id -> its URL
 
 
 class Session:
     """One simulated user: one websocket, one Streamlit session."""
 
-    def __init__(self, base_url: str):
+    def __init__(self, base_url: str, cookie: str | None = None):
         self.base_url = base_url.rstrip("/")
+        self.cookie = cookie            # a Cookie header (e.g. the proxy's sticky-session cookie)
         self.ws = None
         self.widgets: dict[str, tuple[str, str]] = {}
         self.page = ""
@@ -71,7 +73,8 @@ class Session:
         scheme = "wss" if parts.scheme == "https" else "ws"
         self.ws = await websockets.connect(f"{scheme}://{parts.netloc}{parts.path}/_stcore/stream",
                                            subprotocols=["streamlit"], origin=self.base_url, max_size=None,
-                                           open_timeout=STEP_TIMEOUT)
+                                           open_timeout=STEP_TIMEOUT,
+                                           additional_headers={"Cookie": self.cookie} if self.cookie else None)
         return self
 
     async def __aexit__(self, *exc) -> None:
@@ -114,6 +117,8 @@ class Session:
                     run.widgets[element.selectbox.label] = (element.selectbox.id, which)
                 elif which == "markdown":
                     run.texts.append(element.markdown.body)
+                elif which == "download_button":
+                    run.downloads[element.download_button.id] = element.download_button.url
             elif kind == "page_not_found":
                 run.not_found = True
             elif kind == "script_finished":
