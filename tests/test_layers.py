@@ -32,9 +32,16 @@ ALLOWED = {
     "sample_data": {"data_access", "dashboard.core"},
 }
 FIRST_PARTY = ("data_access", "dashboard", "sample_data")
-# The benchmark times the pages through Streamlit's own test harness (streamlit.testing), as a tool
-# outside the app: the one import of Streamlit allowed outside the views.
-STREAMLIT_ALLOWED = {"dashboard/tools/bench.py": {"streamlit", "streamlit.testing.v1", "streamlit.testing.v1.AppTest"}}
+# Two tools outside the app use Streamlit's own parts: the benchmark times the pages through Streamlit's
+# test harness (streamlit.testing), and the load test's simulated users build and read the protocol's
+# messages (streamlit.proto, the front end's protobuf classes; no Streamlit runtime). The only imports of
+# Streamlit allowed outside the views.
+STREAMLIT_ALLOWED = {
+    "dashboard/tools/bench.py": {"streamlit", "streamlit.testing.v1", "streamlit.testing.v1.AppTest"},
+    "dashboard/tools/wsload.py": {"streamlit.proto.BackMsg_pb2", "streamlit.proto.BackMsg_pb2.BackMsg",
+                                  "streamlit.proto.ForwardMsg_pb2", "streamlit.proto.ForwardMsg_pb2.ForwardMsg",
+                                  "streamlit.proto.WidgetStates_pb2", "streamlit.proto.WidgetStates_pb2.WidgetState"},
+}
 
 
 def package_of(path: Path) -> str | None:

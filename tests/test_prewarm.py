@@ -116,3 +116,17 @@ def test_the_warm_up_waits_while_a_page_runs_and_a_newer_data_version_stops_it(w
     assert {k: prewarm.status()[k] for k in ("version", "done", "total")} == {
         "version": version + 1, "done": count, "total": count}
     assert {t for t, _ in warmable} == {"CME38", "block"}   # the older warm-up never reached CME42
+
+
+def test_the_benchmark_reads_the_end_of_the_warm_up_in_the_log(caplog):
+    """dashboard/tools/browser.py waits for this line (the tools may not import the views)."""
+    from dashboard.tools.browser import PREWARM_DONE
+
+    prewarm.LOG.addHandler(caplog.handler)      # Streamlit's loggers do not propagate to the root
+    try:
+        with caplog.at_level("INFO", logger=prewarm.LOG.name):
+            prewarm._warm(0, [])      # an empty plan: ends at once
+    finally:
+        prewarm.LOG.removeHandler(caplog.handler)
+    found = PREWARM_DONE.search(caplog.text)
+    assert found and float(found.group(1)) >= 0, caplog.text

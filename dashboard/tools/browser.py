@@ -38,6 +38,9 @@ from dashboard.tools.load import CHROMIUM_ARGS, start_server
 
 CHROMIUM = "/usr/bin/chromium"
 HOLD_MS = 400
+# The server's log line at the end of its warm-up (dashboard/views/prewarm.py; the tools may not import
+# the views: tests/test_prewarm.py checks that this pattern reads that line)
+PREWARM_DONE = re.compile(r"préchauffage terminé : \d+ étapes en ([\d.]+) s")
 TIMEOUT_MS = 180_000
 
 # Installed in every document before its scripts run: polls each animation frame for "drawn" and
@@ -126,11 +129,9 @@ def _territory_change(page, base: str, path: str, label: str) -> float:
 
 def _wait_prewarm(log: Path, timeout: float = 3600) -> float:
     """Seconds the server's background warm-up took, read from its log line once it has ended."""
-    from dashboard.views.prewarm import DONE
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = re.search(DONE + r" : \d+ étapes en ([\d.]+) s", log.read_text(errors="replace"))
+        found = PREWARM_DONE.search(log.read_text(errors="replace"))
         if found:
             return float(found.group(1))
         time.sleep(0.5)
