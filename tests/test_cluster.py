@@ -18,9 +18,11 @@ import pytest
 
 from dashboard.tools import cluster as cluster_tool
 from dashboard.tools import wsload
+from dashboard.tools.load import CHROMIUM_ARGS
 from tests.conftest import ROOT, skip_or_fail
 
 ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
 # A hand-made delivery of CME38's 2019 CTME sessions: five sessions (it replaces the sample's).
 CTME_2019 = ("CME;Date de la séance;Situations examinées;Institutions participantes\n"
              "CME38;15/01/2019;3;CARSAT|SAMETH38\n"
@@ -34,6 +36,8 @@ CTME_2019 = ("CME;Date de la séance;Situations examinées;Institutions particip
 def cluster(writable_sample_url, tmp_path):
     if not os.path.exists(cluster_tool.NGINX):
         skip_or_fail(f"nginx absent ({cluster_tool.NGINX}) : paquet Debian « nginx » non installé")
+    if not os.path.exists(CHROMIUM):
+        skip_or_fail(f"Chromium absent : paquet Debian « chromium » non installé ({CHROMIUM})")
     c = cluster_tool.start(writable_sample_url(), 2, env={"MAINTIEN_PREWARM": "false"}, log_dir=tmp_path)
     yield c
     c.stop()
@@ -69,7 +73,7 @@ def _ctme_count_2019(c, key: str) -> tuple[float, float]:
         async with wsload.Session(c.url, cookie=cookie) as s:
             return await s.open("q4_animations_territoriales", "territoire=CME+Is%C3%A8re&indicateur=Q4.C3.I1")
 
-    with ThreadPoolExecutor(1) as pool:               # Playwright's sync API holds this thread's loop
+    with ThreadPoolExecutor(1) as pool:     # a loop of its own (the browser tests' may hold this thread's)
         run = pool.submit(asyncio.run, read()).result()
     assert run.finished and run.exception is None
     url = next(u for i, u in run.downloads.items() if i.endswith("csv-Q4.C3.I1"))
@@ -80,7 +84,38 @@ def _ctme_count_2019(c, key: str) -> tuple[float, float]:
     return float(total["Sélection"]), float(total["Rhône-Alpes"])
 
 
-def test_an_import_through_one_process_changes_what_another_shows(cluster, browser, tmp_path):
+def _import_through(url: str, key: str, delivery) -> None:
+    """Sign in as CME38's animateur and import ``delivery`` through the process ``key`` reaches."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="fr-FR")
+        context.add_cookies([{"name": "maintien_node", "value": key, "url": url}])
+        page = context.new_page()
+        try:
+            page.goto(f"{url}/connexion")
+            page.get_by_label("Identifiant").fill("animateur38")
+            page.get_by_label("Mot de passe", exact=True).fill("animateur-demo-38")
+            page.get_by_role("button", name="Se connecter").click()
+            page.get_by_text("Vous êtes connecté").first.wait_for(timeout=60_000)
+            page.locator('[data-testid="stSidebarNav"]').get_by_text("Importer un fichier").click()
+            page.get_by_text("Déposez le fichier").first.wait_for(timeout=60_000)
+            page.locator('input[type="file"]').set_input_files(str(delivery))
+            page.get_by_text("Fichier valide").first.wait_for(timeout=60_000)
+            page.get_by_text("Je confirme la suppression de").first.click()
+            page.wait_for_function("() => [...document.querySelectorAll('button')].some(b => "
+                                   "b.innerText.includes(\"Confirmer l'import\") && !b.disabled)", timeout=60_000)
+            page.get_by_role("button", name="Confirmer l'import").click()
+            page.get_by_text("Import terminé").first.wait_for(timeout=120_000)
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "cluster-import.png"))
+        finally:
+            context.close()
+            browser.close()
+
+
+def test_an_import_through_one_process_changes_what_another_shows(cluster, tmp_path):
     key_a, key_b = _keys_for_each_process(cluster)
     assert _upstream(cluster.url, key_a) != _upstream(cluster.url, key_b)
     cme, region = _ctme_count_2019(cluster, key_b)   # process B computes and caches the page
@@ -88,28 +123,10 @@ def test_an_import_through_one_process_changes_what_another_shows(cluster, brows
 
     delivery = tmp_path / "ctme_cme38_2019.csv"
     delivery.write_text(CTME_2019, encoding="utf-8")
-    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="fr-FR")
-    context.add_cookies([{"name": "maintien_node", "value": key_a, "url": cluster.url}])
-    page = context.new_page()
-    try:                                              # the import, in the browser, through process A
-        page.goto(f"{cluster.url}/connexion")
-        page.get_by_label("Identifiant").fill("animateur38")
-        page.get_by_label("Mot de passe", exact=True).fill("animateur-demo-38")
-        page.get_by_role("button", name="Se connecter").click()
-        page.get_by_text("Vous êtes connecté").first.wait_for(timeout=60_000)
-        page.locator('[data-testid="stSidebarNav"]').get_by_text("Importer un fichier").click()
-        page.get_by_text("Déposez le fichier").first.wait_for(timeout=60_000)
-        page.locator('input[type="file"]').set_input_files(str(delivery))
-        page.get_by_text("Fichier valide").first.wait_for(timeout=60_000)
-        page.get_by_text("Je confirme la suppression de").first.click()
-        page.wait_for_function("() => [...document.querySelectorAll('button')].some("
-                               "b => b.innerText.includes(\"Confirmer l'import\") && !b.disabled)", timeout=60_000)
-        page.get_by_role("button", name="Confirmer l'import").click()
-        page.get_by_text("Import terminé").first.wait_for(timeout=120_000)
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "cluster-import.png"))
-    finally:
-        context.close()
+    # the import, in Chromium, through process A — in a thread with its own Playwright: the session's
+    # shared browser (sync API) would keep an event loop in this thread for the tests that follow
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(_import_through, cluster.url, key_a, delivery).result()
 
     # process B (which had the old numbers in memory) and process A: the file's five sessions replace
     # CME38's 2019 sessions, and the region's count moves by the difference

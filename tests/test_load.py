@@ -7,6 +7,7 @@ import asyncio
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -36,7 +37,9 @@ def test_a_simulated_user_opens_pages_and_changes_the_territory(server):
             missing = await s.open("pas_une_page")
             return home, q3, picked, missing
 
-    home, q3, picked, missing = asyncio.run(walk())
+    # in a thread of its own: the browser tests' Playwright (sync API) keeps an event loop in this one
+    with ThreadPoolExecutor(1) as pool:
+        home, q3, picked, missing = pool.submit(asyncio.run, walk()).result()
     assert home.finished and home.exception is None and not home.not_found
     assert {"Territoire", "Institution"} <= set(q3.widgets)
     assert any(t.startswith("**Synthèse** (2016-2020 · Rhône-Alpes") for t in q3.texts)
