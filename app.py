@@ -21,8 +21,9 @@ st.set_page_config(
 # Every page run counts as activity: the background warm-up of the territories' pages waits for none.
 with prewarm.page_run():
     engine = ui.engine()
-    reference = ui.reference_data(ui.data_version())
-    prewarm.ensure_started(ui.data_version(), reference["territory_options"], reference["years"])
+    version = ui.data_version()          # one read of the store's data version per run
+    reference = ui.reference_data(version)
+    prewarm.ensure_started(version, reference["territory_options"], reference["years"])
     french.french_widgets()
     user = auth.current_user()
     auth.write_cookie()
