@@ -136,8 +136,11 @@ def test_the_meeting_mode_follows_the_keyboard(live_app, browser):
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "reunion-1280x720.png"))
         page.wait_for_function("() => document.__meetingKeys === true", timeout=30_000)   # the keys' script ran
+        # as a presenter does, press once the buttons are drawn (a key pressed earlier waits for its button:
+        # meeting.KEYS_JS; on a slow machine the buttons' code can arrive seconds after the text)
+        page.locator(".st-key-meeting-next button").wait_for(timeout=60_000)
         page.keyboard.press("ArrowRight")
-        page.get_by_text("question 3 sur 6").wait_for(timeout=60_000)
+        _wait_or_explain(page, "question 3 sur 6")
         page.locator("h1", has_text="Q3 · ").first.wait_for(timeout=60_000)   # the rerun replaces the title
         page.keyboard.press("PageDown")
         page.get_by_text("question 4 sur 6").wait_for(timeout=60_000)
@@ -147,6 +150,21 @@ def test_the_meeting_mode_follows_the_keyboard(live_app, browser):
         _no_error_box(page)
     finally:
         context.close()
+
+
+def _wait_or_explain(page, text: str) -> None:
+    """Wait for ``text``; on a timeout, fail with what the page showed (its navigation's state)."""
+    try:
+        page.get_by_text(text).wait_for(timeout=60_000)
+    except Exception:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "reunion-keyboard-failure.png"))
+        state = page.evaluate("""() => ({url: location.href, focus: document.activeElement && document.activeElement.tagName,
+            nav: (document.querySelector('.st-key-meeting-nav') || {}).innerText,
+            next: [...document.querySelectorAll('.st-key-meeting-next button')].map(b => b.disabled),
+            running: !!document.querySelector('[data-testid="stStatusWidget"]'),
+            log: document.__meetingLog || []})""")
+        pytest.fail(f"« {text} » jamais affiché ; état de la page : {state}")
 
 
 def test_the_index_of_a_question_page_leads_to_each_block(live_app, page):

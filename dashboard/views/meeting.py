@@ -49,6 +49,34 @@ KEYS_JS = """
   const doc = window.parent ? window.parent.document : document;
   if (doc.__meetingKeys) { return; }
   doc.__meetingKeys = true;
+  // What the keys did, the last few (the end-to-end test shows them when a key seems lost).
+  const trace = doc.__meetingLog = [];
+  function note(what) {
+    trace.push(new Date().toISOString().slice(11, 23) + " " + what);
+    trace.splice(0, trace.length - 20);
+  }
+  // On a page's first load Streamlit draws its text before its buttons (their code arrives later),
+  // and a slow machine may take seconds: a key waits up to 30 s for its button to exist and be
+  // enabled rather than being lost. One key waits at a time; a newer key replaces it.
+  let pending = null;
+  let timer = null;
+  function poll() {
+    timer = null;
+    if (!pending) { return; }
+    const button = doc.querySelector(pending.selector);
+    if (button && !button.disabled) {
+      button.click();
+      note("clic " + pending.selector);
+      pending = null;
+      return;
+    }
+    if (Date.now() > pending.deadline) {
+      note((button ? "bouton désactivé " : "bouton absent ") + pending.selector);
+      pending = null;
+      return;
+    }
+    timer = setTimeout(poll, 50);
+  }
   doc.addEventListener("keydown", function (event) {
     if (!doc.querySelector(".st-key-meeting-nav")) { return; }   // only in meeting mode
     const tag = (event.target && event.target.tagName) || "";
@@ -57,15 +85,11 @@ KEYS_JS = """
     const previous = ["ArrowLeft", "PageUp"].includes(event.key);
     if (!next && !previous) { return; }
     event.preventDefault();
-    press(next ? ".st-key-meeting-next button" : ".st-key-meeting-previous button", Date.now() + 5000);
+    note("touche " + event.key);
+    pending = {selector: next ? ".st-key-meeting-next button" : ".st-key-meeting-previous button",
+               deadline: Date.now() + 30000};
+    if (timer === null) { poll(); }
   });
-  // On a page's first load Streamlit draws its text before its buttons (their code arrives later): a
-  // key pressed in between waits for the button rather than being lost.
-  function press(selector, deadline) {
-    const button = doc.querySelector(selector);
-    if (button) { if (!button.disabled) { button.click(); } return; }
-    if (Date.now() < deadline) { setTimeout(function () { press(selector, deadline); }, 50); }
-  }
 })();
 </script>
 """
