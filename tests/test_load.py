@@ -71,3 +71,33 @@ def test_errors_are_counted_in_the_last_line():
     assert errors == 1
     assert text.splitlines()[-1] == "load: sessions=2 steps=3 errors=1 p50=0,50 s p95=1,50 s"
     assert "- /x: page introuvable" in text
+
+
+def test_two_processes_behind_nginx_take_the_load(sample_url):
+    """``load --processus 2``: the simulated users go through nginx to two server processes, whose
+    memory is reported one by one."""
+    from pathlib import Path
+
+    from dashboard.tools import cluster
+    from tests.conftest import skip_or_fail
+
+    if not Path(cluster.NGINX).exists():
+        skip_or_fail(f"nginx absent ({cluster.NGINX}) : paquet Debian « nginx » non installé")
+    with ThreadPoolExecutor(1) as pool:     # its own event loop (see the first test)
+        text, errors = pool.submit(wsload.run, 3, 8, database_url=sample_url, processes=2, warm=False).result()
+    assert errors == 0, text
+    assert "against 2 server processes behind nginx" in text
+    peaks = re.search(r"\| (\d+) MB \+ (\d+) MB \|", text)
+    assert peaks and all(int(p) > 50 for p in peaks.groups()), text
+    assert LAST_LINE.match(text.splitlines()[-1])
+
+
+def test_the_warm_up_wait_reads_each_process_log(tmp_path):
+    """Before a warm load, each process's log must say its warm-up ended; the longest is reported."""
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    logs[0].write_text("x\npréchauffage terminé : 96 étapes en 142.5 s (version 3 des données ; …)\n")
+    logs[1].write_text("préchauffage terminé : 96 étapes en 150.0 s (version 3 des données ; …)\n")
+    assert wsload._warm([], logs, timeout=1) == 150.0
+    logs[1].write_text("préchauffage des pages : 96 étapes\n")
+    with pytest.raises(SystemExit, match="préchauffage n'a pas fini"):
+        wsload._warm([], logs, timeout=0.5)

@@ -139,14 +139,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--work-dir", help="dossier des bases de mesure (réutilisées d'un passage à l'autre)")
     p.add_argument("--browser-only", action="store_true",
                    help="seulement le temps d'affichage dans Chromium (pages, changement de territoire)")
+    p.add_argument("--importeur", action="store_true",
+                   help="seulement le débit de l'import validant (appels et situations, CSV et XLSX), dans des "
+                        "bases neuves sur le serveur de --database-url (défaut : SQLite)")
+    p.add_argument("--lignes", type=_positive_int, default=50_000, help="lignes par fichier importé (défaut 50 000)")
+    p.add_argument("--copie-de", metavar="FICHIER",
+                   help="avec --importeur : importer dans une copie de cette base SQLite remplie")
     p = sub.add_parser("load", help="test de charge : N utilisateurs simulés (protocole de Streamlit, sans "
                                     "navigateur) ou N sessions de navigateur contre un serveur en boucle locale")
-    p.add_argument("--sessions", type=_positive_int, default=20, help="sessions simultanées (défaut 20)")
+    p.add_argument("--sessions", type=_session_counts, default="20",
+                   help="sessions simultanées (défaut 20) ; plusieurs nombres séparés par des virgules : une "
+                        "mesure après l'autre sur les mêmes serveurs (ex. 20,50)")
     p.add_argument("--duration", type=_positive_int, default=120, help="durée en secondes (défaut 120)")
     p.add_argument("--base-url", help="serveur déjà lancé sur cette machine (défaut : un serveur démarré ici)")
+    p.add_argument("--processus", type=_positive_int, default=1,
+                   help="processus du serveur démarrés ici, plusieurs derrière nginx (défaut 1)")
+    p.add_argument("--a-froid", action="store_true",
+                   help="sans attendre la fin du préchauffage des serveurs démarrés ici")
     p.add_argument("--navigateur", action="store_true",
                    help="sessions de Chromium au lieu d'utilisateurs simulés (quelques sessions)")
     return parser
+
+
+def _session_counts(text: str) -> str:
+    counts = [c.strip() for c in text.split(",")]
+    if not counts or not all(c.isdigit() and int(c) > 0 for c in counts):
+        raise argparse.ArgumentTypeError(f"nombres entiers positifs séparés par des virgules attendus, pas « {text} »")
+    return ",".join(counts)
 
 
 def _engine(args, *, auto_sample: bool = False):
@@ -564,6 +583,14 @@ def cmd_bilan(args) -> int:
 def cmd_bench(args) -> int:
     from dashboard.tools.bench import main as bench_main
 
+    if args.importeur:
+        from dashboard.tools.importbench import table
+
+        url = f"sqlite:///{Path(args.copie_de).resolve()}" if args.copie_de else (
+            args.database_url or "sqlite:///importbench.sqlite3")
+        print(table(url, args.lignes, args.runs, copy=bool(args.copie_de)))
+        return EXIT_OK
+
     argv = ["--scale", args.scale, "--runs", str(args.runs)]
     if args.work_dir:
         argv += ["--work-dir", args.work_dir]
@@ -582,6 +609,10 @@ def cmd_load(args) -> int:
         argv += ["--base-url", args.base_url]
     if args.navigateur:
         argv.append("--navigateur")
+    if args.processus != 1:
+        argv += ["--processus", str(args.processus)]
+    if args.a_froid:
+        argv.append("--a-froid")
     return load_main(argv)
 
 

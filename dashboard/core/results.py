@@ -102,18 +102,20 @@ class IndicatorResult:
     def transmission_note(self) -> str | None:
         """French sentence on the selection's years without full data: "Données non transmises : 2015.
         Données partielles (3 territoires sur 8) : 2018." (None when every year was received)."""
-        sel = self.selection_series()
-        if sel is None or sel.empty or "status" not in sel:
+        s = self.series
+        if s is None or s.empty or "status" not in s:
             return None
+        # plain rows, not pandas filters: a few years, read for every indicator of every page computed
+        sel = sorted((r for r in s.to_dict("records") if r["scope"] == "selection"), key=lambda r: r["year"])
         parts = []
-        missing = [int(y) for y in sel.loc[sel["status"] == "non_transmis", "year"]]
+        missing = [int(r["year"]) for r in sel if r["status"] == "non_transmis"]
         if missing:
             parts.append(f"Données non transmises : {', '.join(map(str, missing))} (ni données ni déclaration "
                          "« rien cette année » : ces années n'ont pas de valeur et ne comptent pas dans le verdict).")
-        for _, row in sel[sel["status"] == "partiel"].iterrows():
+        for row in (r for r in sel if r["status"] == "partiel"):
             parts.append(f"{int(row['year'])} : données partielles ({count(int(row['covered']), 'territoire')} sur "
                          f"{int(row['expected'])} attendus), valeur partielle exclue du verdict.")
-        declared = [int(y) for y in sel.loc[sel["status"] == "zero", "year"]]
+        declared = [int(r["year"]) for r in sel if r["status"] == "zero"]
         if declared:
             parts.append(f"Aucun enregistrement déclaré (valeur 0) : {', '.join(map(str, declared))}.")
         return " ".join(parts) or None

@@ -235,17 +235,24 @@ def run(database_url: str, sessions: int, duration: float) -> tuple[str, int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dashboard load")
-    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--sessions", default="20",
+                        help="sessions simultanées ; plusieurs nombres séparés par des virgules (sans navigateur)")
     parser.add_argument("--duration", type=float, default=120.0, help="secondes (défaut 120)")
     parser.add_argument("--database-url", default=None,
                         help="base à servir (défaut : une copie neuve des données d'exemple)")
     parser.add_argument("--base-url", default=None,
                         help="serveur déjà lancé sur cette machine (sans navigateur seulement)")
+    parser.add_argument("--processus", type=int, default=1,
+                        help="processus du serveur démarrés ici (plusieurs : derrière nginx ; défaut 1)")
+    parser.add_argument("--a-froid", action="store_true",
+                        help="sans attendre la fin du préchauffage des serveurs (ni le lancer)")
     parser.add_argument("--navigateur", action="store_true",
                         help="des sessions de Chromium au lieu d'utilisateurs simulés (quelques sessions)")
     args = parser.parse_args(argv)
     if args.navigateur and args.base_url:
         parser.error("--base-url va avec le test sans navigateur")
+    if args.processus < 1 or (args.processus > 1 and (args.base_url or args.navigateur)):
+        parser.error("--processus : au moins 1, et plusieurs seulement pour des serveurs démarrés ici sans navigateur")
     url = args.database_url
     if url is None and args.base_url is None:
         from dashboard.core.warm import warm_aggregates
@@ -259,12 +266,16 @@ def main(argv: list[str] | None = None) -> int:
         load_sample(engine, scale=1)
         warm_aggregates(engine)
         engine.dispose()
+    counts = [int(c) for c in str(args.sessions).split(",")]
+    if args.navigateur and len(counts) > 1:
+        parser.error("--navigateur : un seul nombre de sessions")
     if args.navigateur:
-        report, n_errors = run(url, args.sessions, args.duration)
+        report, n_errors = run(url, counts[0], args.duration)
     else:
         from dashboard.tools.wsload import run as protocol_run
 
-        report, n_errors = protocol_run(args.sessions, args.duration, base_url=args.base_url, database_url=url)
+        report, n_errors = protocol_run(counts, args.duration, base_url=args.base_url, database_url=url,
+                                        processes=args.processus, warm=not args.a_froid)
     print(report)
     return 0 if n_errors == 0 else 1
 

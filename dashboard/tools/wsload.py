@@ -15,9 +15,14 @@ import asyncio
 import random
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 STEP_TIMEOUT = 120.0
+# Users arrive one every ARRIVAL seconds (Locust's "spawn rate"), not all in the same instant. No
+# websocket keepalive ping from the client: a browser's front end sends none either.
+ARRIVAL = 0.5
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 # (page's URL path without "/", query string): the walk of a director or an animateur
 WALK = [
     ("", ""),
@@ -73,7 +78,7 @@ class Session:
         scheme = "wss" if parts.scheme == "https" else "ws"
         self.ws = await websockets.connect(f"{scheme}://{parts.netloc}{parts.path}/_stcore/stream",
                                            subprotocols=["streamlit"], origin=self.base_url, max_size=None,
-                                           open_timeout=STEP_TIMEOUT,
+                                           open_timeout=STEP_TIMEOUT, ping_interval=None, max_queue=None,
                                            additional_headers={"Cookie": self.cookie} if self.cookie else None)
         return self
 
@@ -149,14 +154,18 @@ async def timed(name: str, action) -> Step:
 
 
 async def user(base_url: str, deadline: float, rng: random.Random, think: tuple[float, float],
-               steps: list[Step]) -> None:
-    """One simulated user until ``deadline``: the walk from a random point, a territory change on the
-    Q3 page every few steps, a think time between steps."""
+               steps: list[Step], delay: float = 0.0) -> None:
+    """One simulated user until ``deadline``, arriving after ``delay`` seconds: the walk from a random
+    point, a territory change on the Q3 page every few steps, a think time between steps. A closed
+    connection ends the user (its step counts as an error)."""
+    await asyncio.sleep(delay)
     async with Session(base_url) as s:
         n = rng.randrange(len(WALK))
         while time.monotonic() < deadline:
             page, query = WALK[n % len(WALK)]
             steps.append(await timed(f"/{page}" + (f"?{query}" if query else ""), s.open(page, query)))
+            if s.ws.state.name == "CLOSED":
+                return
             if page == CHANGE_PAGE and "Territoire" in s.widgets and time.monotonic() < deadline:
                 await asyncio.sleep(rng.uniform(*think))
                 steps.append(await timed("changement de territoire",
@@ -171,8 +180,8 @@ async def run_sessions(base_url: str, sessions: int, duration: float, seed: int 
     steps: list[Step] = []
     deadline = time.monotonic() + duration
     rng = random.Random(seed)
-    await asyncio.gather(*(user(base_url, deadline, random.Random(rng.random()), think, steps)
-                           for _ in range(sessions)))
+    await asyncio.gather(*(user(base_url, deadline, random.Random(rng.random()), think, steps, n * ARRIVAL)
+                           for n in range(sessions)))
     return steps
 
 
@@ -185,9 +194,11 @@ def _fr(seconds: float) -> str:
 
 
 def report(steps: list[Step], sessions: int, elapsed: float, server_cpu: float | None,
-           peak_mb: float | None) -> tuple[str, int]:
+           peak_mb: list[float] | float | None, processes: int = 1, warm_up: float | None = None,
+           ) -> tuple[str, int]:
     """Markdown table for docs/benchmarks.md, per step kind, and the last line scripts read:
-    ``load: sessions=N steps=S errors=E p50=X,XX s p95=Y,YY s``."""
+    ``load: sessions=N steps=S errors=E p50=X,XX s p95=Y,YY s``. ``peak_mb``: each server process's
+    peak RSS; ``warm_up``: seconds of the servers' background warm-up, waited for before the load."""
     import datetime as dt
     import os
     import platform
@@ -198,15 +209,20 @@ def report(steps: list[Step], sessions: int, elapsed: float, server_cpu: float |
     cores = os.cpu_count() or 1
     cpu = (f"{server_cpu:.0f} s of {elapsed * cores:.0f} s ({server_cpu / (elapsed * cores):.0%})"
            if server_cpu is not None else "—")
+    peaks = [peak_mb] if isinstance(peak_mb, (int, float)) else (peak_mb or [])
+    peak = " + ".join(f"{p:.0f} MB" for p in peaks) if peaks else "—"
+    served = "one server process" if processes == 1 else f"{processes} server processes behind nginx"
+    warm = (f"; the servers' background warm-up ({warm_up:.0f} s) had ended before the load began"
+            if warm_up is not None else "")
     lines = [
         f"Measured on {dt.date.today().strftime('%d/%m/%Y')}, {platform.machine()}, {cores} cores; {sessions} "
-        f"simulated users speaking Streamlit's websocket protocol (no browser) for {elapsed:.0f} s against the "
-        "server; a step lasts until the server has finished the page's script run.",
+        f"simulated users speaking Streamlit's websocket protocol (no browser) for {elapsed:.0f} s against "
+        f"{served}{warm}; a step lasts until the server has finished the page's script run.",
         "",
         "| steps | errors | p50 | p95 | max | server peak RSS | server CPU |",
         "| --- | --- | --- | --- | --- | --- | --- |",
         f"| {len(steps)} | {len(errors)} | {_fr(_quantile(ok, 0.5))} s | {_fr(_quantile(ok, 0.95))} s | "
-        f"{_fr(_quantile(ok, 1.0))} s | {f'{peak_mb:.0f} MB' if peak_mb is not None else '—'} | {cpu} |",
+        f"{_fr(_quantile(ok, 1.0))} s | {peak} | {cpu} |",
         "",
         "| step | count | median | p95 |",
         "| --- | --- | --- | --- |",
@@ -225,30 +241,80 @@ def report(steps: list[Step], sessions: int, elapsed: float, server_cpu: float |
     return "\n".join(lines), len(errors)
 
 
-def run(sessions: int, duration: float, base_url: str | None = None, database_url: str | None = None,
-        ) -> tuple[str, int]:
-    """Against ``base_url``, or a server started here on ``database_url`` (its CPU and peak memory are
-    then reported). Loopback only: a base URL must point at this machine."""
+def _warm(servers: list[str], logs: list[Path], timeout: float) -> float:
+    """Open the home page once on each process (a page run starts its background warm-up), then wait
+    until every process's log says the warm-up ended; the longest warm-up, in seconds."""
+    from dashboard.tools.browser import PREWARM_DONE
+
+    async def touch(base: str) -> None:
+        async with Session(base) as s:
+            await s.open("", "")
+
+    for base in servers:
+        asyncio.run(touch(base))
+    deadline = time.monotonic() + timeout
+    longest = 0.0
+    for log in logs:
+        while True:
+            found = PREWARM_DONE.search(log.read_text(errors="replace"))
+            if found:
+                longest = max(longest, float(found.group(1)))
+                break
+            if time.monotonic() > deadline:
+                raise SystemExit(f"le préchauffage n'a pas fini en {timeout:.0f} s ({log})")
+            time.sleep(0.5)
+    return longest
+
+
+def run(sessions: int | list[int], duration: float, base_url: str | None = None, database_url: str | None = None,
+        processes: int = 1, warm: bool = True) -> tuple[str, int]:
+    """Against ``base_url``, or ``processes`` server processes started here on ``database_url`` (one
+    directly, several behind nginx: ``dashboard.tools.cluster``), whose CPU and peak memory are then
+    reported; with ``warm``, their background warm-up has ended before the load begins, as on a server
+    that has been running. Loopback only: a base URL must point at this machine."""
+    import shutil
+    import tempfile
+
     from dashboard.tools.load import _cpu_seconds, _peak_rss_mb, start_server
 
-    proc = None
-    if base_url is None:
-        proc, base_url = start_server(database_url)
-    host = urlsplit(base_url).hostname or ""
-    if host not in {"127.0.0.1", "localhost", "::1"}:
+    if base_url is not None and (urlsplit(base_url).hostname or "") not in LOOPBACK:
         raise SystemExit(f"test de charge en boucle locale seulement : {base_url} n'est pas sur cette machine")
+    cluster = None
+    pids: list[int] = []
+    logs_dir = Path(tempfile.mkdtemp(prefix="maintien-load-logs-"))
+    env = {"MAINTIEN_PREWARM": "true" if warm else "false"}
+    warm_up = None
+    if base_url is None:
+        if processes > 1:
+            from dashboard.tools.cluster import start
+
+            cluster = start(database_url, processes, env=env, log_dir=logs_dir)
+            base_url, servers = cluster.url, cluster.servers
+            pids = [p.pid for p in cluster.processes[:processes]]
+            logs = [logs_dir / f"streamlit-{n + 1}.log" for n in range(processes)]
+        else:
+            proc, base_url = start_server(database_url, logs_dir / "streamlit.log", env=env)
+            from dashboard.tools.cluster import Cluster
+
+            cluster = Cluster(url=base_url, servers=[base_url], processes=[proc])
+            servers, pids, logs = [base_url], [proc.pid], [logs_dir / "streamlit.log"]
     try:
-        cpu0 = _cpu_seconds(proc.pid) if proc else None
-        start = time.monotonic()
-        steps = asyncio.run(run_sessions(base_url, sessions, duration))
-        elapsed = time.monotonic() - start
-        cpu = _cpu_seconds(proc.pid) - cpu0 if proc else None
-        peak = _peak_rss_mb(proc.pid) if proc else None
+        if cluster is not None and warm:
+            warm_up = _warm(servers, logs, timeout=3600)
+        reports, errors = [], 0
+        for count in [sessions] if isinstance(sessions, int) else sessions:   # one load after the other
+            cpu0 = sum(_cpu_seconds(p) for p in pids) if pids else None
+            start = time.monotonic()
+            steps = asyncio.run(run_sessions(base_url, count, duration))
+            elapsed = time.monotonic() - start
+            cpu = sum(_cpu_seconds(p) for p in pids) - cpu0 if pids else None
+            peaks = [_peak_rss_mb(p) for p in pids] if pids else None
+            text, n = report(steps, count, elapsed, cpu, peaks, processes=len(pids) or 1, warm_up=warm_up)
+            reports.append(text)
+            errors += n
+            print(text.splitlines()[-1], flush=True)
     finally:
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except Exception:  # noqa: BLE001 - a stuck server is killed
-                proc.kill()
-    return report(steps, sessions, elapsed, cpu, peak)
+        if cluster is not None:
+            cluster.stop()
+        shutil.rmtree(logs_dir, ignore_errors=True)
+    return "\n\n".join(reports), errors

@@ -132,7 +132,8 @@ def write_preview(conn: Connection, pv: Preview) -> None:
             pk = tbl.primary_key.columns.keys()
             conn.execute(update(tbl).where(and_(*(tbl.c[c] == old[c] for c in pk))).values(values))
     if pv.added:
-        values = [row_values(ds, r) for r in pv.added]
+        cols = _table_columns(ds) + list(DERIVED_COLUMNS.get(ds.table, ()))   # as row_values, once
+        values = [{c: r.get(c) for c in cols} for r in pv.added]
         for i in range(0, len(values), 5000):
             conn.execute(insert(tbl), values[i:i + 5000])
     if ds.lists and has_id:
