@@ -636,3 +636,22 @@ def test_dates_of_records_can_be_python_dates():
 def test_every_kind_of_the_registry_has_a_figure_builder():
     assert {k: builder_of(k) is not None for k in REGISTRY} == {k: True for k in REGISTRY}
     assert builder_of("bogus") is None
+
+
+def test_a_cached_figure_dict_is_never_handed_to_plotly(monkeypatch):
+    """Plotly's validation takes each trace's "type" out of the dict it validates and puts it back: two
+    sessions drawing the same cached dict at once read a bar as a scatter (seen under load). The app's
+    one chart call hands Streamlit a copy and leaves the cached dict as it was."""
+    import plotly.graph_objects as go
+
+    from dashboard.views import ui
+
+    cached = go.Figure(go.Bar(x=[2019], y=[3], marker=dict(pattern=dict(shape="/")))).to_plotly_json()
+    before = repr(cached)
+    seen = []
+    monkeypatch.setattr(ui.st, "plotly_chart", lambda fig, **kw: seen.append((fig, kw)))
+    ui.plotly_chart(cached, key="k", theme=None)
+    (given, kwargs), = seen
+    assert given == cached and given is not cached
+    assert all(a is not b for a, b in zip(given["data"], cached["data"]))   # no trace dict shared
+    assert kwargs == {"key": "k", "theme": None} and repr(cached) == before

@@ -316,5 +316,8 @@ def run(sessions: int | list[int], duration: float, base_url: str | None = None,
     finally:
         if cluster is not None:
             cluster.stop()
+    if errors and cluster is not None:      # the servers' tracebacks, for the errors counted
+        reports.insert(0, f"Server logs kept: {logs_dir}")
+    else:
         shutil.rmtree(logs_dir, ignore_errors=True)
     return "\n\n".join(reports), errors

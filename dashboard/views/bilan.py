@@ -181,7 +181,7 @@ def render_bilan(filters: Filters) -> None:
                             f"cmt-{q.id}")
             fig = figures.get(q.id)
             if fig is not None:
-                st.plotly_chart(fig, config=plotly_config(f"{bilan.file_stem}-Q{q.number}"), theme=None,
+                ui.plotly_chart(fig, config=plotly_config(f"{bilan.file_stem}-Q{q.number}"), theme=None,
                                 width="stretch", key=f"bilan-fig-{q.id}")
             table = pd.DataFrame([{
                 "Indicateur": line.indicator.id,

@@ -135,7 +135,7 @@ def render_comparison(filters: Filters) -> None:
     left, right = st.columns([1, 1], gap="medium")   # the ranking's columns all visible at 1920 px
     with left:
         fig = territory_map(result, year, geojson, use_rate)
-        st.plotly_chart(fig, config=map_config(f"carte-{iid}"), theme=None, width="stretch", key="cmp_map",
+        ui.plotly_chart(fig, config=map_config(f"carte-{iid}"), theme=None, width="stretch", key="cmp_map",
                         on_select=lambda: _open_selected("cmp_map"), selection_mode="points")
         st.caption(GEO_CREDIT)
         if use_rate or result.has_rates:
@@ -165,7 +165,7 @@ def render_comparison(filters: Filters) -> None:
         st.markdown(f"**Tendance par territoire, {filters.first_year}-{filters.last_year}**"
                     + (" — Rhône-Alpes en pointillés" if (metric == "rate_per_100k" or not spec(ind.kind).events)
                        else ""))
-        st.plotly_chart(sm, config=plotly_config(f"tendances-{iid}"), theme=None, width="stretch", key="cmp_sm")
+        ui.plotly_chart(sm, config=plotly_config(f"tendances-{iid}"), theme=None, width="stretch", key="cmp_sm")
     st.caption(f"Source : {ind.source.producer}")
     pending = st.session_state.pop(PENDING_KEY, None)
     if pending:
@@ -232,17 +232,17 @@ def render_regions(filters: Filters) -> None:
     with left:
         fig = region_map(comp, year, region_features(data["all_territories"]), ind.kind)
         if fig is not None:
-            st.plotly_chart(fig, config=map_config(f"regions-{iid}"), theme=None, width="stretch", key="reg_map")
+            ui.plotly_chart(fig, config=map_config(f"regions-{iid}"), theme=None, width="stretch", key="reg_map")
         st.caption(GEO_CREDIT)
     with right:
         bars = comparison_figure(result, year)
         if bars is not None:
-            st.plotly_chart(bars, config=plotly_config(f"classement-{iid}"), theme=None, width="stretch",
+            ui.plotly_chart(bars, config=plotly_config(f"classement-{iid}"), theme=None, width="stretch",
                             key="reg_bars")
     trend = rank_over_time(ranks, "Auvergne-Rhône-Alpes")
     if trend is not None:
         st.markdown("**Position d'Auvergne-Rhône-Alpes au fil des années**")
-        st.plotly_chart(trend, config=plotly_config(f"rang-{iid}"), theme=None, width="stretch", key="reg_rank")
+        ui.plotly_chart(trend, config=plotly_config(f"rang-{iid}"), theme=None, width="stretch", key="reg_rank")
     estimates = comp["is_estimate"].fillna(False).astype(bool).any() if "is_estimate" in comp else False
     notes = [f"Source : {ind.source.producer}."]
     if comp["rate_per_100k"].notna().any():

@@ -64,7 +64,7 @@ def render() -> None:
         shown = sub.groupby("year")["computable"].mean().mul(100).round().astype(int)
         st.caption("Part des indicateurs calculables par année : "
                    + " · ".join(f"{y} : {v} %" for y, v in shown.items()))
-        st.plotly_chart(completeness.computability_figure(matrix, terr, q), config=plotly_config(),
+        ui.plotly_chart(completeness.computability_figure(matrix, terr, q), config=plotly_config(),
                         key="compl-heatmap")
         st.caption("Vert : l'indicateur est calculable (nombre de lignes de sa population) ; rose : aucune donnée.")
     with tab3:
@@ -75,7 +75,7 @@ def render() -> None:
         if fresh.empty:
             st.info("Aucun indicateur calculable.")
         else:
-            st.plotly_chart(completeness.newly_available_figure(fresh), config=plotly_config(), key="compl-new")
+            ui.plotly_chart(completeness.newly_available_figure(fresh), config=plotly_config(), key="compl-new")
         fy = completeness.first_years(matrix)
         never = fy[fy["first_year"].isna()]
         if not never.empty:

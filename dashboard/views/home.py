@@ -90,7 +90,7 @@ def render_home(filters: Filters) -> None:
                         st.html('<div class="tile-calm">Aucun indicateur à discuter</div>')
     fig = verdict_overview_figure(pd.DataFrame(overview, columns=["question", "verdict", "n"]), compact=True)
     if fig is not None:
-        st.plotly_chart(fig, config=plotly_config("verdicts-par-question"), theme=None, width="stretch",
+        ui.plotly_chart(fig, config=plotly_config("verdicts-par-question"), theme=None, width="stretch",
                         key="home-overview")
     st.caption("Verdict par indicateur : pente robuste sur les années de la période, comparée à la cible "
                "du référentiel, rendu seulement sur des effectifs suffisants. Lecture d'ensemble d'une "

@@ -56,22 +56,22 @@ KEYS_JS = """
     trace.splice(0, trace.length - 20);
   }
   // On a page's first load Streamlit draws its text before its buttons (their code arrives later),
-  // and a slow machine may take seconds: a key waits up to 30 s for its button to exist and be
-  // enabled rather than being lost. One key waits at a time; a newer key replaces it.
+  // and a slow machine may take seconds: a key waits up to 30 s for its button to exist rather than
+  // being lost. One key waits at a time; a newer key replaces it.
   let pending = null;
   let timer = null;
   function poll() {
     timer = null;
     if (!pending) { return; }
     const button = doc.querySelector(pending.selector);
-    if (button && !button.disabled) {
-      button.click();
-      note("clic " + pending.selector);
+    if (button) {                     // a disabled one (first or last question) drops the key
+      if (!button.disabled) { button.click(); }
+      note((button.disabled ? "bouton désactivé " : "clic ") + pending.selector);
       pending = null;
       return;
     }
     if (Date.now() > pending.deadline) {
-      note((button ? "bouton désactivé " : "bouton absent ") + pending.selector);
+      note("bouton absent " + pending.selector);
       pending = null;
       return;
     }
@@ -145,7 +145,7 @@ def render_meeting(filters: Filters) -> None:
             st.markdown(f"#### {ind.short_label}")
             verdict_badge(result)
             if block.figures:
-                st.plotly_chart(block.figures[0], config=plotly_config(ind.id), theme=None, width="stretch",
+                ui.plotly_chart(block.figures[0], config=plotly_config(ind.id), theme=None, width="stretch",
                                 key=f"meeting-fig-{ind.id}")
             st.markdown(result.verdict.reason)
             st.page_link(f"app_pages/{q.page}.py", label="Voir le détail", icon=":material/arrow_forward:",

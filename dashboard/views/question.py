@@ -238,7 +238,7 @@ def indicator_block(block: Block, filters: Filters | None = None, comments: pd.D
                     if "status" in result.series else f"Pas de données pour {result.selection_label}.")
         else:
             for i, fig in enumerate(block.figures):
-                st.plotly_chart(fig, config=plotly_config(ind.id), theme=None, width="stretch",
+                ui.plotly_chart(fig, config=plotly_config(ind.id), theme=None, width="stretch",
                                 key=f"fig-{ind.id}-{i}")
             if block.comparison is not None:
                 # drawn when opened: a criterion's page draws its own charts first (issue 14, speed)
@@ -249,7 +249,7 @@ def indicator_block(block: Block, filters: Filters | None = None, comments: pd.D
                     with regions:
                         st.caption("Dernière année disponible ; Rhône-Alpes fait partie d'Auvergne-Rhône-Alpes "
                                    "depuis 2016.")
-                        st.plotly_chart(block.comparison, config=plotly_config(f"{ind.id}-regions"), theme=None,
+                        ui.plotly_chart(block.comparison, config=plotly_config(f"{ind.id}-regions"), theme=None,
                                         width="stretch", key=f"cmp-{ind.id}")
             if result.detail is not None and not result.detail.empty:
                 st.markdown("**Détail du numérateur sur la période**")

@@ -153,3 +153,21 @@ def question_pages() -> list:
         st.Page(f"app_pages/{q.page}.py", title=f"Q{q.number} · {q.title}", url_path=q.page)
         for q in ref.questions
     ]
+
+
+def plotly_chart(figure, **kwargs):
+    """``st.plotly_chart`` for every chart of the app, given a figure or a figure dict that the page
+    caches share between sessions.
+
+    Streamlit validates a dict by building a Plotly figure from it, and Plotly's validation takes each
+    trace's ``type`` out of the dict it is given and puts it back afterwards
+    (``_plotly_utils.basevalidators.BaseDataValidator.validate_coerce``, plotly 7). Two sessions
+    drawing the same cached dict at once could therefore read a trace without its type, as a scatter:
+    a bar chart failed with "Invalid property … scatter.Marker: 'pattern'" under 20 simulated users
+    (docs/benchmarks.md). Each draw gets its own copy; the cache's dict is never handed over.
+    """
+    import copy
+
+    if isinstance(figure, dict):
+        figure = copy.deepcopy(figure)
+    return st.plotly_chart(figure, **kwargs)
