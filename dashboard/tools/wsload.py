@@ -244,7 +244,7 @@ def report(steps: list[Step], sessions: int, elapsed: float, server_cpu: float |
 def _warm(servers: list[str], logs: list[Path], timeout: float) -> float:
     """Open the home page once on each process (a page run starts its background warm-up), then wait
     until every process's log says the warm-up ended; the longest warm-up, in seconds."""
-    from dashboard.tools.browser import PREWARM_DONE
+    from dashboard.tools.browser import _wait_prewarm
 
     async def touch(base: str) -> None:
         async with Session(base) as s:
@@ -254,15 +254,11 @@ def _warm(servers: list[str], logs: list[Path], timeout: float) -> float:
         asyncio.run(touch(base))
     deadline = time.monotonic() + timeout
     longest = 0.0
-    for log in logs:
-        while True:
-            found = PREWARM_DONE.search(log.read_text(errors="replace"))
-            if found:
-                longest = max(longest, float(found.group(1)))
-                break
-            if time.monotonic() > deadline:
-                raise SystemExit(f"le préchauffage n'a pas fini en {timeout:.0f} s ({log})")
-            time.sleep(0.5)
+    for log in logs:        # one deadline for all; each log is read at least once
+        try:
+            longest = max(longest, _wait_prewarm(log, max(0.5, deadline - time.monotonic())))
+        except RuntimeError as exc:
+            raise SystemExit(f"{exc} ({log})") from None
     return longest
 
 
