@@ -30,7 +30,9 @@ French header; this module only declares what the schema cannot say:
   with the stored rows of its scope, so that re-importing a file still changes nothing;
 - ``refs_one_in_territory``: references (to instances) of which one only must lie in the row's
   territory (a link from a CME to the CPR); every other reference must lie in it;
-- ``not_greater`` / ``not_before``: consistency checks between two fields of a row.
+- ``not_greater`` / ``not_before``: consistency checks between two fields of a row;
+- ``admin_only``: written by administrators only (the objectives register): a file or a form of any
+  other account is refused with one sentence, whatever its territories.
 """
 
 from __future__ import annotations
@@ -239,6 +241,8 @@ class Dataset:
     refs_one_in_territory: tuple[str, ...] = ()
     # Plausible (min, max) per numeric field, beyond the defaults of its kind (see ``bounds_of``).
     bounds: tuple[tuple[str, float, float], ...] = ()
+    # Written by administrators only (objectives): an animateur's file or form is refused.
+    admin_only: bool = False
 
     @property
     def tbl(self):
@@ -670,6 +674,24 @@ DATASET_LIST: list[Dataset] = [
         form=True, headers={"territory_code": "CME"},
         notes="Une ligne par sollicitation de l'animation territoriale par un acteur, sans nom ni référence : deux "
               "sollicitations de même type le même jour font deux lignes identiques.",
+    ),
+    Dataset(
+        name="objective", table="objective", declarable=False, label="Objectifs chiffrés des indicateurs",
+        key=("indicator_id", "territory_code", "first_year"), period="first_year", scope=("territory_code",),
+        replaces=False, admin_only=True,
+        sent_by="les administrateurs (secrétariat du CPR), d'après la charte, les CPOM et les décisions du CPR",
+        territory_levels=("region", "cme", "departement"), form=True,
+        headers={"indicator_id": "Indicateur", "first_year": "Première année", "last_year": "Dernière année",
+                 "rule": "Portée", "comparator": "Comparateur", "target": "Cible",
+                 "source": "Origine de l'objectif", "note": "Précisions"},
+        not_greater=(("first_year", "last_year"),),
+        bounds=(("first_year", 2015, 2035), ("last_year", 2015, 2035), ("target", 0, 1e9)),
+        notes="Une ligne par objectif : indicateur du référentiel (Q4.C1.I1…), territoire (R82 pour la région), "
+              "années, portée (« chaque_annee » : chaque année de la période ; « echeance » : la valeur de la "
+              "dernière année), comparateur (ge : au moins, le : au plus, eq : égal à) et cible dans l'unité où "
+              "l'indicateur s'affiche (une part en %, de 0 à 100 ; un délai en jours). Là où un objectif "
+              "s'applique, le verdict de l'indicateur est jugé par rapport à lui (docs/verdicts.md). Réservé aux "
+              "administrateurs ; un fichier ajoute ou met à jour des objectifs, il n'en supprime jamais.",
     ),
     Dataset(
         name="data_declaration", table="data_declaration", label="Déclarations « rien cette année »",

@@ -206,6 +206,25 @@ class IndicatorAvailability(SQLModel, table=True):
     note: Optional[str] = Field(default=None, max_length=400)
 
 
+class Objective(SQLModel, table=True):
+    """A numeric objective set for an indicator, for the region or a territory (issue 15): every year
+    of a span ("a minima 2 par an") or at a deadline ("0 en 2020"). Where one applies, the indicator's
+    verdict is judged against it (dashboard/core/objectives.py, docs/verdicts.md). ``target`` is in the
+    unit the indicator is shown in (a share in %, a delay in days)."""
+
+    __table_args__ = (UniqueConstraint("indicator_id", "territory_code", "first_year", name="uq_objective"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    indicator_id: str = Field(max_length=20, index=True)
+    territory_code: str = territory_fk()
+    first_year: int
+    last_year: int
+    rule: str = coded("objective_rule")
+    comparator: str = coded("comparator")
+    target: float
+    source: Optional[str] = Field(default=None, max_length=200)
+    note: Optional[str] = Field(default=None, max_length=400)
+
+
 # --------------------------------------------------------------------------------------
 # Q2 diagnostics and action plans
 # --------------------------------------------------------------------------------------

@@ -115,6 +115,8 @@ def _describe(ds: Dataset, rec: dict, record_id) -> str:
 def delete_record(engine: Engine, dataset: str, record_id: int, user: User) -> None:
     ds = DATASETS[dataset]
     require_writer(user, what="supprimer des données")
+    if ds.admin_only and not user.is_admin:
+        raise WriteRefused(f"« {ds.label} » : réservé aux administrateurs, votre compte ne peut pas en supprimer.")
     with write_transaction(engine) as conn:
         old = _old_row(conn, ds, record_id)
         _check_old_territory(conn, ds, old, user, "supprimer cet enregistrement")

@@ -463,6 +463,17 @@ DATASET = {
     "meeting": "Réunions des instances",
 }
 
+OBJECTIVE_RULE = {
+    "chaque_annee": "Chaque année",
+    "echeance": "À l'échéance (dernière année)",
+}
+
+COMPARATOR = {
+    "ge": "Au moins (≥)",
+    "le": "Au plus (≤)",
+    "eq": "Égal à (=)",
+}
+
 USER_ROLE = {
     "lecteur": "Lecteur",
     "animateur": "Animateur territorial",

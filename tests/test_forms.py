@@ -274,3 +274,27 @@ def test_problems_are_worded_for_a_form():
         "« CME » : valeur manquante (champ obligatoire)."]
     assert forms_view.french_problems(["Saisie : un enregistrement existe déjà."]) == [
         "Un enregistrement existe déjà."]
+
+
+def test_objectives_are_entered_by_an_administrator_only(app_factory, store_url, engine):
+    at = _open(app_factory, store_url, user="animateur38", dataset="objective")
+    assert "saisie réservée aux administrateurs" in _texts(at.info)
+    assert "Ajouter" not in [b.label for b in at.button]
+    at = _open(app_factory, store_url, user="admin", dataset="objective")
+    before = _count(engine, "objective")
+    _widget(at.text_input, "Indicateur *").set_value("Q4.C3.I1")
+    _widget(at.selectbox, "Territoire *").set_value("CME69")
+    for label, value in (("Première année *", 2018), ("Dernière année *", 2020), ("Cible *", 3)):
+        _widget(at.number_input, label).set_value(value)
+    _widget(at.selectbox, "Portée *").set_value("chaque_annee")
+    _widget(at.selectbox, "Comparateur *").set_value("le")
+    _button(at, "Ajouter").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.error, _texts(at.error)
+    assert _count(engine, "objective") == before + 1
+    with engine.connect() as conn:
+        t = table("objective")
+        row = conn.execute(select(t).where(t.c.territory_code == "CME69")).one()
+    assert (row.indicator_id, row.first_year, row.last_year, row.rule, row.comparator, row.target) == (
+        "Q4.C3.I1", 2018, 2020, "chaque_annee", "le", 3.0)

@@ -123,11 +123,39 @@ def build_parser() -> argparse.ArgumentParser:
     u = usub.add_parser("unlink", help="retire l'identité OpenID Connect du compte")
     u.add_argument("username", metavar="IDENTIFIANT")
 
+    p = sub.add_parser("objectif", help="objectifs chiffrés des indicateurs : list, add, remove (administrateurs ; "
+                                        "inscrits au journal)")
+    osub = p.add_subparsers(dest="objective_command", metavar="ACTION", parser_class=FrenchArgumentParser)
+    o = osub.add_parser("list", help="liste les objectifs (avec leur n°)")
+    o.add_argument("--territoire", metavar="CODE", help="seulement ce territoire (R82, CME38…)")
+    o.add_argument("--indicateur", metavar="ID", help="seulement cet indicateur (Q4.C3.I1…)")
+    o = osub.add_parser("add", help="ajoute un objectif, ou modifie celui de même indicateur, territoire et "
+                                    "première année")
+    o.add_argument("--indicateur", required=True, metavar="ID", help="indicateur du référentiel (Q4.C3.I1…)")
+    o.add_argument("--territoire", required=True, metavar="CODE", help="R82 pour la région, CME38, 38…")
+    o.add_argument("--de", required=True, type=int, metavar="AAAA", help="première année")
+    o.add_argument("--a", required=True, type=int, metavar="AAAA", help="dernière année (l'échéance)")
+    o.add_argument("--portee", required=True, choices=["chaque_annee", "echeance"],
+                   help="chaque_annee : chaque année de la période ; echeance : la valeur de la dernière année")
+    o.add_argument("--comparateur", required=True, choices=["ge", "le", "eq"],
+                   help="ge : au moins ; le : au plus ; eq : égal à")
+    o.add_argument("--cible", required=True, metavar="VALEUR",
+                   help="dans l'unité de l'indicateur (une part en %%, de 0 à 100) ; virgule ou point décimal")
+    o.add_argument("--origine", metavar="TEXTE", help="décision du CPR, fiche CPOM…")
+    o.add_argument("--precisions", metavar="TEXTE")
+    o.add_argument("--utilisateur", metavar="IDENTIFIANT",
+                   help="au nom de ce compte (administrateur) ; par défaut cli:<utilisateur du système>")
+    o = osub.add_parser("remove", help="supprime un objectif par son n° (voir list)")
+    o.add_argument("id", type=int, metavar="N")
+    o.add_argument("--utilisateur", metavar="IDENTIFIANT")
+
     sub.add_parser("info", help="état de la base : schéma, données fictives, nombre de lignes")
 
-    p = sub.add_parser("bilan", help="bilan annuel d'un territoire de CME : HTML, PDF (A4) et annexe XLSX")
+    p = sub.add_parser("bilan", help="bilan annuel d'un territoire de CME, ou évaluation annuelle de la région "
+                                     "(R82) : HTML, PDF (A4) et annexe XLSX")
     who = p.add_mutually_exclusive_group(required=True)
-    who.add_argument("--territoire", metavar="CODE", help="code du territoire de CME (ex. CME42)")
+    who.add_argument("--territoire", metavar="CODE", help="code du territoire de CME (ex. CME42), ou R82 : "
+                                                          "l'évaluation annuelle de la région par le CPR")
     who.add_argument("--all", action="store_true", help="tous les territoires de CME ayant des données cette année")
     p.add_argument("--annee", type=int, required=True, metavar="AAAA", help="année du bilan")
     p.add_argument("--out", required=True, metavar="DOSSIER", help="dossier où écrire les fichiers")
@@ -495,6 +523,66 @@ def cmd_user(args) -> int:
         return EXIT_DATA
 
 
+def cmd_objective(args) -> int:
+    """The objectives register from the command line: through the one import service (validated as a
+    form's row, journaled), as the account given or the command line's administrator."""
+    from data_access import intake
+    from data_access.queries import objectives
+    from data_access.users import User, WriteRefused, load_user
+    from data_access.vocabulary import COMPARATOR, OBJECTIVE_RULE
+
+    if not args.objective_command:
+        print("Erreur : précisez une action (list, add, remove).", file=sys.stderr)
+        return EXIT_USAGE
+    engine = _engine(args)
+    if args.objective_command == "list":
+        rows = objectives(engine, args.indicateur, args.territoire)
+        if not rows:
+            print("Aucun objectif.")
+            return EXIT_OK
+        for r in rows:
+            target = f"{r['target']:g}".replace(".", ",")
+            print(f"n° {r['id']} · {r['indicator_id']} · {r['territory_code']} · {r['first_year']}-{r['last_year']} · "
+                  f"{OBJECTIVE_RULE[r['rule']].lower()} · {COMPARATOR[r['comparator']].lower()} {target}"
+                  + (f" · {r['source']}" if r["source"] else ""))
+        return EXIT_OK
+    user = User(f"cli:{_os_user()}", "ligne de commande", "administrateur", frozenset(), None)
+    if args.utilisateur:
+        user = load_user(engine, args.utilisateur)
+        if user is None:
+            print(f"Erreur : compte « {args.utilisateur} » inconnu ou désactivé.", file=sys.stderr)
+            return EXIT_USAGE
+    from dashboard.services import importing
+
+    try:
+        if args.objective_command == "remove":
+            importing.delete_record(engine, "objective", args.id, user)
+            print(f"Objectif n° {args.id} supprimé.")
+            return EXIT_OK
+        try:
+            target = float(args.cible.replace(",", ".").replace("\u202f", "").replace(" ", ""))
+        except ValueError:
+            print(f"Erreur : --cible : nombre attendu, reçu « {args.cible} ».", file=sys.stderr)
+            return EXIT_USAGE
+        values = {"indicator_id": args.indicateur, "territory_code": args.territoire, "first_year": args.de,
+                  "last_year": args.a, "rule": args.portee, "comparator": args.comparateur, "target": target,
+                  "source": args.origine, "note": args.precisions}
+        existing = [r["id"] for r in objectives(engine, args.indicateur, args.territoire) if r["first_year"] == args.de]
+        record_id = importing.save_record(engine, "objective", values, user,
+                                          record_id=existing[0] if existing else None)
+    except intake.IntakeError as exc:
+        _print_refusal(exc.problems)
+        return EXIT_DATA
+    except WriteRefused as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return EXIT_DATA
+    print(f"Objectif n° {record_id} {'modifié' if existing else 'enregistré'}.")
+    from dashboard.core.warm import warm_aggregates
+
+    warm_aggregates(engine)
+    return EXIT_OK
+
+
 def cmd_info(args) -> int:
     from sqlalchemy.engine import make_url
 
@@ -620,6 +708,7 @@ COMMANDS = {
     "init": cmd_init, "coverage": cmd_coverage, "export": cmd_export,
     "import": cmd_import, "info": cmd_info, "bilan": cmd_bilan, "bench": cmd_bench,
     "load": cmd_load, "user": cmd_user, "formats": cmd_formats, "referentiel": cmd_referentiel,
+    "objectif": cmd_objective,
 }
 
 

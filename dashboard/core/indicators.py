@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from dashboard.core import secrecy
+from dashboard.core import objectives, secrecy
 from dashboard.core.filters import ALL_INSTITUTIONS, REGION, Filters, describe, territory_scope, territory_scope_by_year
 from dashboard.core.kinds import spec
 from dashboard.core.referentiel import Indicator, Ratio
@@ -314,7 +314,32 @@ def compute(engine: Engine, ind: Indicator, filters: Filters, ref: Reference, *,
             result.verdict = judge(judged_values(by_year), ind.direction, unit=ind.unit,
                                    is_share=ks.percent, volumes=volumes_of(by_year, kind),
                                    counts=ks.volume == "value")
+    if institution is None and ks.shape != "calendar":
+        _judge_objectives(engine, result, filters, ks.percent)
     return result
+
+
+def _judge_objectives(engine: Engine, result: IndicatorResult, filters: Filters, percent: bool) -> None:
+    """The objectives set for the indicator and the territory shown (not under an institution's filter:
+    its share of a value is not what the objective counts): their statuses, and the verdict that
+    follows the deciding one, the trend verdict kept beside it (dashboard/core/objectives.py)."""
+    ind = result.indicator
+    with engine.connect() as conn:
+        rows = queries.objectives(conn, ind.id, filters.territory)
+    if not rows:
+        return
+    sel = result.selection_series()
+    values = judged_values(sel.set_index("year")) if not sel.empty else pd.Series(dtype=float)
+    statuses = []
+    for row in rows:
+        obj = objectives.Objective(**{k: row[k] for k in objectives.Objective.__dataclass_fields__})
+        status = objectives.judge(obj, values, filters.years, percent=percent, unit=ind.unit)
+        if status is not None:
+            statuses.append(status)
+    if statuses:
+        result.objectives = statuses
+        result.trend_verdict = result.verdict
+        result.verdict = objectives.verdict_for(objectives.pick(statuses), result.verdict)
 
 
 # Kinds whose yearly series tells "nothing happened" (0) from "nothing was sent" (see

@@ -89,6 +89,10 @@ class IndicatorResult:
     institution_applies: bool = True
     small_cell_threshold: int = 5
     regional_only: bool = False  # a regional source shown in a territory view
+    # numeric objectives set for the indicator and territory (dashboard/core/objectives.py): their
+    # statuses over the period; where any, ``verdict`` follows them and ``trend_verdict`` keeps the trend's
+    objectives: list = field(default_factory=list)
+    trend_verdict: Verdict | None = None
 
     @property
     def has_data(self) -> bool:

@@ -22,6 +22,7 @@ from functools import cache
 
 from sqlalchemy.engine import Engine
 
+from dashboard.core.kinds import spec
 from dashboard.core.referentiel import load_referentiel
 from data_access import imports, intake, records
 from data_access.imports import Checked, ImportFailed
@@ -45,11 +46,20 @@ def _all_ids() -> frozenset[str]:
     return frozenset(i.id for i in load_referentiel().indicators())
 
 
+@cache
+def _objective_ids() -> tuple[frozenset[str], frozenset[str]]:
+    """Indicators an objective may name (a value per year: every kind but calendars), and those in %."""
+    inds = [i for i in load_referentiel().indicators() if spec(i.kind).shape != "calendar"]
+    return frozenset(i.id for i in inds), frozenset(i.id for i in inds if spec(i.kind).percent)
+
+
 def context_kwargs() -> dict:
     """What the référentiel tells the validation (the data layer does not read it): keyword arguments
     of :func:`data_access.intake.load_context`."""
     values, shares = _ids()
-    return {"indicator_ids": values, "share_indicators": shares, "all_indicator_ids": _all_ids()}
+    objective_ids, percent_ids = _objective_ids()
+    return {"indicator_ids": values, "share_indicators": shares, "all_indicator_ids": _all_ids(),
+            "objective_indicators": objective_ids, "percent_indicators": percent_ids}
 
 
 def check_file(engine: Engine, data: bytes, file_name: str, *, dataset: str | None = None, user: User | None = None,

@@ -50,7 +50,8 @@ REQUIRED_NOTE = "Les champs marqués d'un astérisque (\\*) sont obligatoires."
 
 
 def form_datasets() -> list[Dataset]:
-    """Datasets that get a form, in declaration order."""
+    """Datasets that get a form, in declaration order (every account reads them; those written by
+    administrators only, such as the objectives, offer their forms to administrators only)."""
     return [ds for ds in DATASET_LIST if ds.form]
 
 
@@ -618,6 +619,9 @@ def render() -> None:
 
     writer = auth.require_writer("saisir des données")
     if writer is None:
+        return
+    if ds.admin_only and not writer.is_admin:
+        st.info(f"« {ds.label} » : saisie réservée aux administrateurs.", icon=":material/lock:")
         return
     today = dt.date.today()
     if not has_id(ds):

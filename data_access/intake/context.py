@@ -51,6 +51,9 @@ class Context:
     # rows a list cell may name (ListColumn.ref): (table, column) → territory → normalised name →
     # [(id, name as stored)]
     named_rows: dict[tuple[str, str], dict[str, dict[str, list[tuple[int, str]]]]] = field(default_factory=dict)
+    # indicators an objective may name (a value per year) and, among them, those shown in %; None: not checked
+    objective_indicators: frozenset[str] | None = None
+    percent_indicators: frozenset[str] = frozenset()
 
     @property
     def first_day(self) -> dt.date:
@@ -62,7 +65,8 @@ class Context:
 
 
 def load_context(conn: Connection, *, indicator_ids=None, share_indicators=(), allowed_territories=None,
-                 today: dt.date | None = None, all_indicator_ids=None) -> Context:
+                 today: dt.date | None = None, all_indicator_ids=None, objective_indicators=None,
+                 percent_indicators=()) -> Context:
     t = SQLModel.metadata.tables
     territories = {c: lvl for c, lvl in conn.execute(select(t["territory"].c.code, t["territory"].c.level))}
     names: dict[str, list[str]] = defaultdict(list)
@@ -97,7 +101,9 @@ def load_context(conn: Connection, *, indicator_ids=None, share_indicators=(), a
     return Context(territories, dict(names), institutions, refs, ref_territories, parents, years or [2015, 2020],
                    today or dt.date.today(), frozenset(indicator_ids) if indicator_ids is not None else None,
                    frozenset(share_indicators), frozenset(allowed_territories) if allowed_territories is not None
-                   else None, frozenset(all_indicator_ids) if all_indicator_ids is not None else None, named_rows)
+                   else None, frozenset(all_indicator_ids) if all_indicator_ids is not None else None, named_rows,
+                   frozenset(objective_indicators) if objective_indicators is not None else None,
+                   frozenset(percent_indicators))
 
 
 def _norm_key(v):

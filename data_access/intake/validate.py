@@ -109,6 +109,9 @@ def validate(ds: Dataset, raw: RawTable, ctx: Context, *, checksum: str = "") ->
     for f in ds.fields:
         if f.required and f.name not in present:
             problems.append(Problem(fname, f"colonne obligatoire « {f.header} » absente", line=hl))
+    if ds.admin_only and ctx.allowed_territories is not None:
+        problems.append(Problem(fname, f"le jeu « {ds.label} » est réservé aux administrateurs : votre compte ne "
+                                       "peut ni l'importer ni le saisir", line=hl))
     if problems:
         return Validated(ds, fname, [], [], problems, checksum, raw.describe(), raw.notes)
     if not raw.rows:
@@ -229,6 +232,14 @@ def _check_row(ds: Dataset, ctx: Context, rec: dict, fname: str, line: int, raw:
             if rec.get(col) is not None and rec[col] < 0:
                 problems.append(Problem(fname, "un nombre positif ou nul", line, head(col),
                                         show_value(rec[col]).replace(".", ",")))
+    elif ds.name == "objective" and ctx.objective_indicators is not None:
+        ind = rec.get("indicator_id")
+        if ind not in ctx.objective_indicators:
+            problems.append(Problem(fname, "un identifiant d'indicateur du référentiel qui a une valeur par année "
+                                           "(Q4.C1.I1, Q6.C1.I2…)", line, head("indicator_id"), str(ind)))
+        elif ind in ctx.percent_indicators and rec.get("target") is not None and not 0 <= rec["target"] <= 100:
+            problems.append(Problem(fname, f"une part en % comprise entre 0 et 100 pour l'indicateur {ind}", line,
+                                    head("target"), show_value(rec["target"]).replace(".", ",")))
     elif rec.get("indicator_id") is not None and ctx.all_indicator_ids is not None \
             and rec["indicator_id"] not in ctx.all_indicator_ids:
         problems.append(Problem(fname, "un identifiant d'indicateur du référentiel (Q1.C4.I3, Q6.C1.I4…)", line,

@@ -7,7 +7,7 @@ import pandas as pd
 from data_access.models import tables_in_dependency_order
 
 from .common import SAMPLE_SEED, _frame, _reference
-from .operations import _accounts, _analysis_comments, _data_deliveries, _store_meta
+from .operations import _accounts, _analysis_comments, _data_deliveries, _objectives, _store_meta
 from .q1_gouvernance import (
     _cooperations,
     _data_initiatives,
@@ -71,6 +71,7 @@ def build_sample_frames(scale: int = 1, seed: int = SAMPLE_SEED) -> dict[str, pd
     f["analysis_comment"] = _analysis_comments()
     f["data_delivery"] = _data_deliveries(seed, f)
     f["data_declaration"] = _declarations()
+    f["objective"] = _objectives()
     f["user_account"], f["user_territory"] = _accounts(seed)
     f["journal_entry"] = _frame("journal_entry", [])
     tables = tables_in_dependency_order()  # derived tables (aggregate cache) get no sample rows

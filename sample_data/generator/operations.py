@@ -166,3 +166,21 @@ def _accounts(seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
                          "created_at": _utc(2016, 1, 4, 9, 0), "oidc_issuer": None, "oidc_subject": None})
         territories += [{"username": username, "territory_code": t} for t in terr]
     return _frame("user_account", accounts), _frame("user_territory", territories)
+
+
+def _objectives() -> pd.DataFrame:
+    """Numeric objectives of the fictitious CPR (issue 15): both rules, at region and CME level, reached
+    (participation, SAMETH retention in 2020, Isère's CTME), in progress before their deadline, and not
+    reached (the Rhône's CTME in 2020: 2 for at most 1). Chosen away from the sample's trend stories
+    (the Loire's CTME) that other tests tell."""
+    decided = "Relevé de décisions du CPR du 15/03/2016 (données fictives)"
+    rows = [
+        ("Q1.C1.I1", "R82", 2016, 2020, "chaque_annee", "ge", 75.0, decided),
+        ("Q6.C1.I3", "R82", 2016, 2020, "echeance", "ge", 80.0, decided),
+        ("Q4.C3.I1", "CME38", 2016, 2020, "echeance", "le", 2.0, "Plan d'actions de la CME Isère (données fictives)"),
+        ("Q4.C3.I1", "CME69", 2016, 2020, "echeance", "le", 1.0, "Plan d'actions de la CME Rhône (données fictives)"),
+    ]
+    return _frame("objective", [
+        {"id": i, "indicator_id": ind, "territory_code": terr, "first_year": first, "last_year": last, "rule": rule,
+         "comparator": comp, "target": target, "source": source, "note": None}
+        for i, (ind, terr, first, last, rule, comp, target, source) in enumerate(rows, start=1)])
