@@ -85,3 +85,49 @@ def store_info(engine: Engine) -> dict:
 
 __all__ = ["all_territories", "last_update", "territories", "cme_perimeters", "institutions", "reporting_years",
            "store_info", "get_meta"]
+
+
+def objectives(conn, indicator_id: str | None = None, territory: str | None = None) -> list[dict]:
+    """Rows of the objectives register (issue 15), for one indicator and/or one territory, oldest
+    span first; ``conn`` is an engine or a connection."""
+    t = table("objective")
+    stmt = select(t).order_by(t.c.indicator_id, t.c.territory_code, t.c.first_year)
+    if indicator_id is not None:
+        stmt = stmt.where(t.c.indicator_id == indicator_id)
+    if territory is not None:
+        stmt = stmt.where(t.c.territory_code == territory)
+    if isinstance(conn, Engine):
+        with conn.connect() as c:
+            return [dict(r._mapping) for r in c.execute(stmt)]
+    return [dict(r._mapping) for r in conn.execute(stmt)]
+
+
+def freins_plan(engine: Engine, territories) -> dict[str, pd.DataFrame]:
+    """What the freins tracker reads for some territories (dashboard/core/freins.py): ``freins`` (id,
+    territory_code, identified_date, category as its French label, label), ``actions`` (id,
+    territory_code, plan, title, planned_start, planned_end, actual_start, actual_end, status), ``links``
+    (action_id, frein_id), ``results`` (action_id, title, result_date) — the local results linked to an action."""
+    from .vocabulary import label
+
+    codes = sorted(set(territories))
+    f, a, p, af, r = (table(n) for n in ("frein", "plan_action", "action_plan", "action_frein", "local_result"))
+    with engine.connect() as conn:
+        freins = pd.DataFrame(conn.execute(
+            select(f.c.id, f.c.territory_code, f.c.identified_date, f.c.category, f.c.label)
+            .where(f.c.territory_code.in_(codes))).mappings().all(),
+            columns=["id", "territory_code", "identified_date", "category", "label"])
+        actions = pd.DataFrame(conn.execute(
+            select(a.c.id, a.c.territory_code, p.c.title.label("plan"), a.c.title, a.c.planned_start,
+                   a.c.planned_end, a.c.actual_start, a.c.actual_end, a.c.status)
+            .join(p, p.c.id == a.c.plan_id).where(a.c.territory_code.in_(codes))).mappings().all(),
+            columns=["id", "territory_code", "plan", "title", "planned_start", "planned_end", "actual_start",
+                     "actual_end", "status"])
+        links = pd.DataFrame(conn.execute(
+            select(af.c.action_id, af.c.frein_id).join(f, f.c.id == af.c.frein_id)
+            .where(f.c.territory_code.in_(codes))).mappings().all(), columns=["action_id", "frein_id"])
+        results = pd.DataFrame(conn.execute(
+            select(r.c.action_id, r.c.title, r.c.result_date)
+            .where(r.c.territory_code.in_(codes), r.c.action_id.is_not(None))).mappings().all(),
+            columns=["action_id", "title", "result_date"])
+    freins["category"] = [label("frein_category", c) for c in freins["category"]]
+    return {"freins": freins, "actions": actions, "links": links, "results": results}

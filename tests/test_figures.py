@@ -655,3 +655,39 @@ def test_a_cached_figure_dict_is_never_handed_to_plotly(monkeypatch):
     assert given == cached and given is not cached
     assert all(a is not b for a, b in zip(given["data"], cached["data"]))   # no trace dict shared
     assert kwargs == {"key": "k", "theme": None} and repr(cached) == before
+
+
+def test_objectives_are_drawn_as_target_lines_at_their_target_and_years():
+    from dashboard.core.objectives import Objective, judge
+
+    res = count_result()
+    sel = res.selection_series().set_index("year")["value"]
+    yearly = judge(Objective("Q4.C3.I1", "CME38", 2018, 2020, "chaque_annee", "le", 5.0), sel, YEARS, unit="séances")
+    deadline = judge(Objective("Q4.C3.I1", "CME38", 2016, 2020, "echeance", "le", 20.0), sel, YEARS)
+    res.objectives = [yearly, deadline]
+    fig = one(res)
+    lines = [t for t in fig.data if t.meta == "objectif" and t.mode == "lines"]
+    # "au plus 5 chaque année 2018-2020" (6, 4, 2: 2 of 3, 2020 met → atteint) and "au plus 20 en 2020"
+    assert [(list(t.x), list(t.y), t.name) for t in lines] == [
+        ([2017.6, 2020.4], [5.0, 5.0], "Objectif (atteint)"), ([2015.6, 2020.4], [20.0, 20.0], "Objectif (atteint)")]
+    [diamond] = [t for t in fig.data if t.meta == "objectif" and t.mode == "markers"]
+    assert (list(diamond.x), list(diamond.y), diamond.marker.symbol) == ([2020], [20.0], "diamond")
+    assert "Objectif : au plus 5 séances chaque année de 2018 à 2020" in lines[0].hovertemplate
+    # the to-zero axis (0 … 1,15 × 12) is widened so that the target of 20 shows
+    assert fig.layout.yaxis.range[1] >= 20
+
+
+def test_analysis_comments_are_markers_on_the_yearly_chart_with_their_text_escaped():
+    res = count_result()
+    base = one(res).to_plotly_json()
+    comments = pd.DataFrame({"year": [2018, 2018, 2020], "author": ["A. Martin", "CPR", "B."],
+                             "text": ["Baisse liée à <la> fusion", "Vu en CPR", "Objectif 2020 : 0 %{x}"]})
+    out = figures.with_comments(base, res, comments)
+    assert out is not base and len(out["data"]) == len(base["data"]) + 1   # the cached dict is left alone
+    marker = out["data"][-1]
+    # Isère's CTME: 6 in 2018, 2 in 2020: the markers sit on the line
+    assert (marker["x"], marker["y"], marker["meta"]) == ([2018, 2020], [6.0, 2.0], "commentaire")
+    assert marker["hovertext"][0].startswith("<b>2 commentaires d'analyse, 2018</b>")
+    assert "Baisse liée à &lt;la&gt; fusion" in marker["hovertext"][0] and "<b>CPR</b> : Vu en CPR" in marker["hovertext"][0]
+    assert marker["hoverinfo"] == "text"             # no template: "%{x}" in a comment stays text
+    assert figures.with_comments(base, res, comments.iloc[0:0]) is base

@@ -231,6 +231,9 @@ class Question(_Strict):
     criterion_prefix: str | None = Field(
         default="On aura réussi si…", description="Words before each criterion's wording (none for Q6's themes)")
     criteria: list[Criterion] = Field(min_length=1)
+    # panels the question page shows under its index, by name (dashboard/views/question.py: PANELS):
+    # "freins", the tracker of the freins and the actions that address them (issue 15)
+    panels: list[Literal["freins"]] = Field(default_factory=list)
 
 
 class SurveyQuestionDef(_Strict):

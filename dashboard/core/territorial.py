@@ -216,3 +216,8 @@ def region_ranks(comparison: pd.DataFrame, direction: str) -> pd.DataFrame:
     f["of"] = f.groupby("year")["metric"].transform("count").astype(int)
     return f.sort_values(["year", "rank"])[["year", "region", "region_label", "metric", "rank", "of",
                                              "highlight"]].reset_index(drop=True)
+
+
+def rank_text(rank: int, of: int) -> str:
+    """« 3e sur 13 », « 1er sur 13 »."""
+    return f"{rank}{'er' if rank == 1 else 'e'} sur {of}"

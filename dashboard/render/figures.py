@@ -46,6 +46,7 @@ import plotly.graph_objects as go
 
 from dashboard.core.formatting import fmt_date, fmt_number
 from dashboard.core.kinds import KINDS, spec
+from dashboard.core.objectives import STATUS_COLOURS
 from dashboard.core.results import IndicatorResult
 from dashboard.core.verdict import judged_values
 
@@ -351,6 +352,36 @@ def _add_target(fig: go.Figure, result: IndicatorResult, sel: pd.DataFrame, *, s
         fig.add_hrect(y0=mean * (1 - STABLE_BAND), y1=mean * (1 + STABLE_BAND), line_width=0,
                       fillcolor=ACCENT, opacity=0.10, layer="below")
         _corner_note(fig, "Cible : stabilité (± 5 % autour de la moyenne)", "cible")
+    _add_objectives(fig, result, sel)
+
+
+def _add_objectives(fig: go.Figure, result: IndicatorResult, sel: pd.DataFrame) -> None:
+    """The numeric objectives set for the indicator (dashboard/core/objectives.py) as target lines: a
+    dashed segment at the target over the objective's years within the period (its target is in the unit
+    the chart shows), a diamond at the deadline of an "à l'échéance" objective; hover tells the status."""
+    if not result.objectives or sel.empty:
+        return
+    shown = sel["year"].astype(int)
+    lo, hi = int(shown.min()), int(shown.max())
+    for status in result.objectives:
+        obj = status.objective
+        first, last = max(obj.first_year, lo), min(obj.last_year, hi)
+        if first > last:
+            continue
+        colour = STATUS_COLOURS[status.code]
+        hover = f"{status.sentence}<br><b>{status.label}</b><extra></extra>"
+        fig.add_trace(go.Scatter(
+            x=[first - 0.4, last + 0.4], y=[obj.target, obj.target], mode="lines",
+            name=f"Objectif ({status.label.lower()})", line=dict(color=colour, width=2.5, dash="dash"),
+            hovertemplate=hover, meta="objectif"))
+        fixed = fig.layout.yaxis.range
+        if fixed is not None and obj.target > fixed[1] / 1.15:   # a fixed axis (to zero) shows the target too
+            fig.update_layout(yaxis_range=[fixed[0], 1.15 * obj.target])
+        if obj.rule == "echeance" and obj.last_year <= hi:
+            fig.add_trace(go.Scatter(
+                x=[obj.last_year], y=[obj.target], mode="markers", showlegend=False, hovertemplate=hover,
+                marker=dict(symbol="diamond", size=13, color=colour, line=dict(color="white", width=1.5)),
+                meta="objectif"))
 
 
 # --- count ----------------------------------------------------------------------------
@@ -1041,3 +1072,52 @@ def verdict_overview_figure(counts: pd.DataFrame, compact: bool = False) -> go.F
     fig.update_yaxes(autorange="reversed", showgrid=False, ticks="")
     fig.update_xaxes(tickformat="d")
     return fig
+
+
+# --- analysis comments on the charts (issue 15) -------------------------------------------------
+
+COMMENT_COLOR = "#6E445A"
+COMMENT_WRAP = 60
+
+
+def hover_text(text: str, width: int = COMMENT_WRAP) -> str:
+    """Plain text for a Plotly hover: HTML-escaped (Plotly reads a subset of HTML), wrapped with <br>."""
+    import html
+    import textwrap
+
+    lines = []
+    for paragraph in str(text).splitlines() or [""]:
+        lines += textwrap.wrap(paragraph, width) or [""]
+    return "<br>".join(html.escape(line) for line in lines)
+
+
+def with_comments(figure: dict, result: IndicatorResult, comments: pd.DataFrame) -> dict:
+    """A yearly chart (a figure dict) with a marker per year that has analysis comments of the territory
+    on this indicator: on the year's value (the top of the axis without one), its hover the comments
+    with their authors. Returns a new dict (the cached one is left alone); the figure itself when there
+    is nothing to add or the indicator has no yearly chart."""
+    import copy
+
+    if comments is None or comments.empty or not spec(result.indicator.kind).yearly:
+        return figure
+    sel = result.selection_series()
+    scale = 100.0 if spec(result.indicator.kind).percent else 1.0
+    values = dict(zip(sel["year"].astype(int), sel["value"].astype(float) * scale)) if not sel.empty else {}
+    finite = [v for v in values.values() if np.isfinite(v)]
+    top = max(finite) if finite else 0.0
+    xs, ys, texts = [], [], []
+    for year, group in comments.groupby("year", sort=True):
+        y = values.get(int(year), np.nan)
+        xs.append(int(year))
+        ys.append(float(y) if np.isfinite(y) else top)
+        body = "<br><br>".join(f"<b>{hover_text(a)}</b> : {hover_text(t)}" for a, t in zip(group["author"],
+                                                                                        group["text"]))
+        n = len(group)
+        texts.append(f"<b>{n} commentaire{'s' if n > 1 else ''} d'analyse, {int(year)}</b><br>{body}")
+    out = copy.deepcopy(figure)
+    out.setdefault("data", []).append({
+        "type": "scatter", "mode": "markers", "x": xs, "y": ys, "name": "Commentaire d'analyse",
+        "hovertext": texts, "hoverinfo": "text", "meta": "commentaire",
+        "marker": {"symbol": "circle-open-dot", "size": 18, "color": COMMENT_COLOR, "line": {"width": 2.5}},
+    })
+    return out

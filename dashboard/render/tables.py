@@ -99,6 +99,14 @@ def data_table(result: IndicatorResult) -> pd.DataFrame:
             "Valeur": c["value"] * 100 if ks.ratio else c["value"],
             "Pour 100 000 habitants": c["rate_per_100k"],
         }))
+    if result.objectives and s is not None and not s.empty:
+        shown = sorted(int(y) for y in s["year"].unique())
+        for status in result.objectives:   # the target line of each objective, in the unit shown
+            obj = status.objective
+            years = [y for y in shown if obj.first_year <= y <= obj.last_year]
+            frames.append(pd.DataFrame({
+                "Indicateur": ind.id, "Série": "Objectif : " + obj.text(percent=share, unit=ind.unit),
+                "Année": years, "Catégorie": f"Cible ({status.label.lower()})", "Valeur": float(obj.target)}))
     if not frames:
         return pd.DataFrame(columns=["Indicateur", "Série", "Année", "Catégorie", "Valeur"])
     out = pd.concat(frames, ignore_index=True)

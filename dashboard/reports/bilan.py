@@ -1,5 +1,6 @@
-"""The annual bilan of a CME territory: the data model, built once, rendered by the page
-and by every export (:mod:`dashboard.reports.bilan_export`).
+"""The annual bilan of a CME territory, and the region's annual evaluation by the CPR (territory R82,
+charter article 7: every CME side by side, the region among the other regions, the objectives): the
+data model, built once, rendered by the page and by every export (:mod:`dashboard.reports.bilan_export`).
 
 For each question of the référentiel, each indicator gets the year's value, the
 previous year's, the change, the trend since the charter's first year up to the
@@ -12,22 +13,26 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from dashboard.core import freins
 from dashboard.core.filters import REGION, Filters, territory_scope
 from dashboard.core.formatting import fmt_number, fmt_percent
 from dashboard.core.indicators import Reference, compute
 from dashboard.core.kinds import spec
+from dashboard.core.objectives import STATUS_COLOURS
 from dashboard.core.referentiel import Indicator, Question, Referentiel
 from dashboard.core.results import VERDICT_LABELS, IndicatorResult
 from dashboard.core.rollup import RollUp, roll_up
-from dashboard.core.territorial import format_metric
+from dashboard.core.territorial import format_metric, rank_text, region_ranks
 from dashboard.render.figures import (
     ACCENT,
+    COMMENT_COLOR,
     FONT_FAMILY,
     GRID_COLOR,
     MUTED_COLOR,
@@ -35,12 +40,14 @@ from dashboard.render.figures import (
     REGION_COLOR,
     TEXT_COLOR,
     VERDICT_COLORS,
+    hover_text,
 )
 from dashboard.render.tables import cohort_note
 from data_access import comments as comment_store
 from data_access import indicator_data as sqlagg
 from data_access import queries, transmission
 from data_access.transmission import STATUS_LABELS
+from data_access.vocabulary import ACTION_STATUS
 
 SPARK_COLS = 3
 
@@ -107,9 +114,22 @@ class Bilan:
     sample: bool
     generated_at: dt.datetime
     comments: list[Comment] = field(default_factory=list)  # about the whole bilan
+    # the regional evaluation only (territory R82, issue 15): every CME side by side, and the region
+    # among the other regions (see :func:`cme_grid` and :func:`regions_table`)
+    cme_grid: pd.DataFrame | None = None
+    regions: pd.DataFrame | None = None
+    # progress on the freins at the end of the year (dashboard/core/freins.py): the charter's "progrès
+    # accomplis et freins potentiels"
+    freins: pd.DataFrame | None = None
+
+    @property
+    def regional(self) -> bool:
+        return self.territory == REGION
 
     @property
     def title(self) -> str:
+        if self.regional:
+            return f"Évaluation annuelle {self.year} · {self.territory_label}"
         return f"Bilan {self.year} · {self.territory_label}"
 
     @property
@@ -196,12 +216,13 @@ def check_year(engine: Engine, year: int) -> None:
 
 
 def check_request(engine: Engine, referentiel: Referentiel, territory: str, year: int, ref: Reference) -> None:
-    """Raise :class:`BilanError` (French) for an unknown CME territory or a year without data."""
+    """Raise :class:`BilanError` (French) for a territory that is neither a CME's nor the region, or a
+    year without data."""
     cmes = cme_territories(ref)
-    if territory not in cmes:
+    if territory not in cmes and territory != REGION:
         known = ", ".join(f"{c} ({ref.territory_names.get(c, c)})" for c in cmes)
         raise BilanError(f"Territoire inconnu : « {territory} ». Les bilans annuels portent sur un territoire de "
-                         f"CME : {known}.")
+                         f"CME : {known} ; ou sur la région ({REGION}, évaluation annuelle du CPR).")
     check_year(engine, year)
     if not has_data(engine, referentiel, ref, territory_scope(territory, ref.territories, ref.perimeters), int(year)):
         raise BilanError(f"Aucune donnée pour {ref.territory_label(territory)} en {year} : pas de bilan à produire.")
@@ -276,25 +297,103 @@ def _comments(engine: Engine, territory: str, year: int, ref: Reference) -> dict
 
 
 def build_bilan(engine: Engine, referentiel: Referentiel, ref: Reference, territory: str, year: int, *,
-                small_cell_threshold: int = 5, sample: bool = False, with_comments: bool = True) -> Bilan:
-    """Compute the bilan of a CME territory for a year (raises :class:`BilanError`)."""
+                small_cell_threshold: int = 5, sample: bool = False, with_comments: bool = True,
+                cme_bilan: Callable[[str], "Bilan"] | None = None) -> Bilan:
+    """Compute the bilan of a CME territory, or the region's annual evaluation (``territory`` R82), for a
+    year (raises :class:`BilanError`). The regional evaluation adds every CME side by side, from each
+    CME's bilan of the year (``cme_bilan(code)`` when given — the page's cached ones —, else built
+    here), and the region's rank among the regions for the indicators with regional values."""
     check_request(engine, referentiel, territory, year, ref)
     years = queries.reporting_years(engine)
     first = years[0]
     filters = Filters(first, int(year), territory)
+    regional = territory == REGION
     sections = []
     for q in referentiel.questions:
         lines = [_line(ind, compute(engine, ind, filters, ref, small_cell_threshold=small_cell_threshold,
-                                    records=False, comparison=False), int(year))
+                                    records=False,
+                                    comparison=regional and ind.source.comparison == "regions"), int(year))
                  for ind in referentiel.indicators(q.id)]
         sections.append(BilanSection(q, lines, roll_up([line.result for line in lines])))
     name = ref.territory_names.get(territory, territory)
     bilan = Bilan(territory=territory, territory_name=name, territory_label=ref.territory_label(territory),
                   year=int(year), first_year=first, sections=sections, sample=sample,
                   generated_at=dt.datetime.now().replace(microsecond=0))
+    scope = territory_scope(territory, ref.territories, ref.perimeters)
+    bilan.freins = freins.tracker(**queries.freins_plan(engine, scope), as_of=dt.date(int(year), 12, 31),
+                                  status_labels=ACTION_STATUS)
+    bilan.freins["territory_label"] = [ref.territory_label(c) for c in bilan.freins["territory_code"]]
+    if regional:
+        def build(code: str) -> Bilan:
+            return build_bilan(engine, referentiel, ref, code, year, small_cell_threshold=small_cell_threshold,
+                               sample=sample, with_comments=False)
+
+        bilans: dict[str, Bilan | None] = {}
+        for code in cme_territories(ref):
+            try:
+                bilans[code] = (cme_bilan or build)(code)
+            except BilanError:        # no data that year: a row that says so
+                bilans[code] = None
+        bilan.cme_grid = cme_grid(bilans, referentiel, ref)
+        bilan.regions = regions_table(bilan)
     if with_comments:
         attach_comments(bilan, engine, ref)
     return bilan
+
+
+def cme_grid(bilans: dict[str, "Bilan | None"], referentiel: Referentiel, ref: Reference) -> pd.DataFrame:
+    """Every CME side by side: one row per CME territory, for each question its overall reading (the
+    verdict code of its roll-up) and its coverage ("5 jugés sur 8, 4 favorables"). Columns ``territory``,
+    ``label``, then ``Q1`` … (codes, "" without a bilan) and ``Q1 lecture`` … (French text)."""
+    rows = []
+    for code, bilan in bilans.items():
+        row = {"territory": code, "label": ref.territory_label(code)}
+        by_question = {s.question.id: s for s in bilan.sections} if bilan is not None else {}
+        for q in referentiel.questions:
+            s = by_question.get(q.id)
+            row[f"Q{q.number}"] = s.summary.overall if s is not None else ""
+            row[f"Q{q.number} lecture"] = (f"{VERDICT_LABELS[s.summary.overall]} · {_compact(s.summary)}"
+                                           if s is not None else "Aucune donnée cette année")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _compact(summary: RollUp) -> str:
+    """A question's coverage in a cell of the CMEs' table: « 5 jugés sur 8, 4 favorables »."""
+    if summary.with_target == 0:
+        return "sans cible"
+    j, ok = summary.judged, summary.on_track
+    return f"{j} jugé{'s' if j > 1 else ''} sur {summary.with_target}, {ok} favorable{'s' if ok > 1 else ''}"
+
+
+def regions_table(bilan: Bilan) -> pd.DataFrame:
+    """Rhône-Alpes (Auvergne-Rhône-Alpes since 2016) among the regions, for every indicator of the bilan
+    with regional values and a direction: its rank year by year (1 = the most favourable; a count per
+    100 000 inhabitants). Columns ``Indicateur``, ``Libellé``, ``Mesure``, then one column per year
+    (« 3e sur 13 », empty without values) and ``Rang {year}`` (the number, for the XLSX)."""
+    rows = []
+    years = list(range(bilan.first_year, bilan.year + 1))
+    for s in bilan.sections:
+        for line in s.lines:
+            res = line.result
+            if res.comparison is None or res.comparison.empty or line.indicator.direction not in (
+                    "up", "down", "to_zero"):
+                continue
+            ranks = region_ranks(res.comparison, line.indicator.direction)
+            ranks = ranks[ranks["highlight"].astype(bool) & ranks["year"].isin(years)]
+            if ranks.empty:
+                continue
+            by_year = {int(r["year"]): (int(r["rank"]), int(r["of"])) for _, r in ranks.iterrows()}
+            rate = res.comparison["rate_per_100k"].notna().any()
+            row = {"Indicateur": line.indicator.id, "Libellé": line.indicator.short_label,
+                   "Mesure": "pour 100 000 habitants" if rate else "valeur"}
+            for y in years:
+                row[str(y)] = rank_text(*by_year[y]) if y in by_year else ""
+            row[f"Rang {bilan.year}"] = by_year[bilan.year][0] if bilan.year in by_year else None
+            rows.append(row)
+    frame = pd.DataFrame(rows, columns=["Indicateur", "Libellé", "Mesure", *map(str, years), f"Rang {bilan.year}"])
+    frame[f"Rang {bilan.year}"] = frame[f"Rang {bilan.year}"].astype("Int64")
+    return frame
 
 
 def attach_comments(bilan: Bilan, engine: Engine, ref: Reference) -> Bilan:
@@ -382,6 +481,31 @@ def section_figure(section: BilanSection, bilan: Bilan, cols: int = SPARK_COLS) 
                          "mode": "markers", "showlegend": False, "hoverinfo": "skip",
                          "marker": {"size": 11, "color": ACCENT, "line": {"color": "white", "width": 2}},
                          "xaxis": axis_x, "yaxis": axis_y})
+        for status in line.result.objectives:     # the objective's target line (issue 15)
+            obj = status.objective
+            first, last = max(obj.first_year, years[0]), min(obj.last_year, years[-1])
+            if first <= last:
+                data.append({"type": "scatter", "x": [first - 0.4, last + 0.4], "y": [obj.target, obj.target],
+                             "mode": "lines", "name": "Objectif", "legendgroup": "objectif",
+                             "showlegend": not any(d.get("legendgroup") == "objectif" for d in data),
+                             "line": {"color": STATUS_COLOURS[status.code], "width": 2, "dash": "dash"},
+                             "hovertext": [hover_text(status.sentence)] * 2, "hoverinfo": "text",
+                             "xaxis": axis_x, "yaxis": axis_y})
+        if line.comments:                           # the year's analysis comments, as a marker
+            at_year = sel[(sel["year"] == bilan.year) & sel["value"].notna()]
+            finite = (sel["value"] * scale).dropna()
+            y = float(at_year["value"].iloc[0] * scale) if not at_year.empty else (
+                float(finite.max()) if not finite.empty else 0.0)
+            n = len(line.comments)
+            text = f"<b>{n} commentaire{'s' if n > 1 else ''} d'analyse, {bilan.year}</b><br>" + "<br><br>".join(
+                f"<b>{hover_text(c.author)}</b> : {hover_text(c.text)}" for c in line.comments)
+            data.append({"type": "scatter", "x": [bilan.year], "y": [y], "mode": "markers",
+                         "name": "Commentaire d'analyse", "legendgroup": "commentaire",
+                         "showlegend": not any(d.get("legendgroup") == "commentaire" for d in data),
+                         "hovertext": [text], "hoverinfo": "text",
+                         "marker": {"symbol": "circle-open-dot", "size": 16, "color": COMMENT_COLOR,
+                                    "line": {"width": 2.5}},
+                         "xaxis": axis_x, "yaxis": axis_y})
         layout[f"xaxis{k}"] = {"domain": [x0, x1], "anchor": axis_y, "tickmode": "array", "tickvals": years,
                                "ticktext": [str(y)[2:] for y in years], "range": [years[0] - 0.4, years[-1] + 0.4],
                                "showgrid": False, "showline": True, "linecolor": "#8C8C8C", "zeroline": False,
@@ -392,6 +516,44 @@ def section_figure(section: BilanSection, bilan: Bilan, cols: int = SPARK_COLS) 
                                "separatethousands": True}
     layout["annotations"] = annotations
     return {"data": data, "layout": layout}
+
+
+def freins_table(bilan: Bilan) -> pd.DataFrame:
+    """The freins tracker of the bilan as a French table (page, XLSX, HTML)."""
+    table = bilan.freins if bilan.freins is not None else pd.DataFrame(columns=freins.TRACKER_COLUMNS)
+    labels = dict(zip(table["territory_code"], table.get("territory_label", table["territory_code"])))
+    return freins.flat(table, lambda c: labels.get(c, c))
+
+
+def objectives_table(bilan: Bilan) -> pd.DataFrame:
+    """The numeric objectives that apply to the bilan's territory and period, with their status in the
+    bilan's year (dashboard/core/objectives.py): one row per objective; the value is a number in the
+    unit shown (a share in %), as in :func:`bilan_table`."""
+    rows = []
+    for s in bilan.sections:
+        for line in s.lines:
+            ks = spec(line.indicator.kind)
+            for status in line.result.objectives:
+                obj = status.objective
+                rows.append({
+                    "Question": f"Q{s.question.number}",
+                    "Indicateur": line.indicator.id,
+                    "Libellé": line.indicator.short_label,
+                    "Objectif": obj.text(percent=ks.percent, unit=line.indicator.unit),
+                    "Origine": obj.source or "",
+                    "Statut": status.label,
+                    "Année jugée": status.year,
+                    "Valeur": (np.nan if status.value is None else status.value * (100 if ks.percent else 1)),
+                    "Unité": "%" if ks.percent else (ks.fixed_unit or line.indicator.unit or "nombre"),
+                    "Détail": status.sentence,
+                    "code": status.code,
+                })
+    frame = pd.DataFrame(rows, columns=["Question", "Indicateur", "Libellé", "Objectif", "Origine", "Statut",
+                                        "Année jugée", "Valeur", "Unité", "Détail", "code"])
+    frame["Année jugée"] = frame["Année jugée"].astype("Int64")
+    order = {code: i for i, code in enumerate(("non_atteint", "en_cours", "sans_donnee", "atteint"))}
+    return frame.sort_values(["code", "Indicateur"], key=lambda c: c.map(order) if c.name == "code" else c,
+                             kind="stable").reset_index(drop=True)
 
 
 def bilan_table(bilan: Bilan) -> pd.DataFrame:

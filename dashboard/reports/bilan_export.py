@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import datetime as dt
 import io
 import json
 import os
@@ -32,11 +33,12 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from dashboard.core.formatting import fmt_date
+from dashboard.core.freins import summary as freins_summary
 from dashboard.core.kinds import spec
 from dashboard.core.results import VERDICT_LABELS, VERDICT_RANK
 from dashboard.core.verdict import MIN_VOLUME
 from dashboard.render.tables import data_table
-from dashboard.reports.bilan import Bilan, bilan_table, section_figure
+from dashboard.reports.bilan import Bilan, bilan_table, freins_table, objectives_table, section_figure
 from data_access.office import protect_worksheet
 from data_access.settings import get_settings
 
@@ -132,9 +134,24 @@ def render_html(bilan: Bilan, *, figures: dict[str, dict | None] | None = None, 
         bilan=bilan, interactive=interactive, figures=payload, toc=toc,
         plotly_js=get_plotlyjs() if interactive else "",
         verdict_labels=VERDICT_LABELS, priorities=priorities(bilan), fmt_dt=_fmt_dt,
+        objectives=objectives_table(bilan).to_dict("records"),
+        cme_grid=bilan.cme_grid.to_dict("records") if bilan.cme_grid is not None else [],
+        regions=bilan.regions.to_dict("records") if bilan.regions is not None else [],
+        region_years=[str(y) for y in range(bilan.first_year, bilan.year + 1)],
+        freins=_freins_rows(bilan), freins_summary=freins_summary(bilan.freins) if bilan.freins is not None else "",
         generated=fmt_date(bilan.generated_at), sources=sources_text(bilan),
         threshold=get_settings().small_cell_threshold, min_volume=MIN_VOLUME,
     )
+
+
+def _freins_rows(bilan: Bilan) -> list[dict]:
+    """The tracker's rows for the template: the French table, its state code, flag and dates in French."""
+    table = freins_table(bilan)
+    if table.empty:
+        return []
+    rows = table.assign(state=list(bilan.freins["state"]), flagged=list(bilan.freins["flagged"]))
+    rows["Identifié le"] = [fmt_date(d) for d in rows["Identifié le"]]
+    return rows.to_dict("records")
 
 
 def _json_default(value):
@@ -283,6 +300,9 @@ def _escape(text: str) -> str:
 def section_titles(bilan: Bilan) -> dict[str, str]:
     """Heading text (h2) -> anchor of each section, as the template writes them."""
     titles = {"Synthèse": "synthese", "Méthode et sources": "methode"}
+    if bilan.regional:
+        titles.update({"Les CME côte à côte": "cme", "Rhône-Alpes parmi les régions": "regions"})
+    titles["Progrès accomplis et freins"] = "freins"
     titles.update({f"Question {s.question.number} · {s.question.title}": s.anchor for s in bilan.sections})
     return titles
 
@@ -371,6 +391,7 @@ PERCENT_FORMAT = "0.0 %"
 POINTS_FORMAT = '+0.0" pt";-0.0" pt";0" pt"'
 CHANGE_FORMAT = "+#,##0.0##;-#,##0.0##;0"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+DATE_FORMAT = "dd/mm/yyyy"
 
 
 def xlsx_summary(bilan: Bilan) -> pd.DataFrame:
@@ -398,6 +419,20 @@ def to_xlsx(bilan: Bilan) -> bytes:
         sheets.append((f"Q{s.question.number}", chart_data(bilan, s.question.id),
                        f"Question {s.question.number} · {s.question.title} — données des graphiques "
                        f"({bilan.first_year}-{bilan.year})"))
+    if bilan.regional:
+        grid = bilan.cme_grid
+        shown = pd.DataFrame({"Territoire": grid["label"]})
+        for s in bilan.sections:
+            key = f"Q{s.question.number}"
+            shown[key] = grid[f"{key} lecture"]
+        sheets.insert(1, ("CME", shown, f"Les CME côte à côte : lecture d'ensemble de chaque question "
+                                        f"({bilan.first_year}-{bilan.year})"))
+        sheets.insert(2, ("Régions", bilan.regions, "Rhône-Alpes parmi les régions : rang (1er = le plus "
+                                                    "favorable au regard de la cible)"))
+    sheets.append(("Freins", freins_table(bilan), f"Progrès accomplis et freins au 31/12/{bilan.year} : actions "
+                                                  "au regard de leur calendrier, résultats locaux liés"))
+    sheets.append(("Objectifs", objectives_table(bilan).drop(columns="code"),
+                   f"Objectifs chiffrés : statut en {bilan.year}"))
     sheets.append(("Commentaires", comments_table(bilan), f"Commentaires d'analyse {bilan.year}"))
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         for name, frame, title in sheets:
@@ -419,6 +454,9 @@ def to_xlsx(bilan: Bilan) -> bytes:
                 elif frame[col].dtype.kind == "M" or col == "Mis à jour le":
                     for row in ws.iter_rows(min_row=4, min_col=i, max_col=i):
                         row[0].number_format = DATETIME_FORMAT
+                elif any(isinstance(v, dt.date) and not isinstance(v, dt.datetime) for v in frame[col].head(50)):
+                    for row in ws.iter_rows(min_row=4, min_col=i, max_col=i):
+                        row[0].number_format = DATE_FORMAT
             _percent_cells(ws, columns)
             for row in ws.iter_rows(min_row=4):
                 for cell in row:

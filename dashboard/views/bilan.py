@@ -1,4 +1,5 @@
-"""The bilan page: one CME territory, one year; the bilan on screen, its comments, its exports."""
+"""The bilan page: one CME territory, or the region's annual evaluation (R82), one year; the bilan on
+screen, its comments, its exports."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from dashboard.core.filters import Filters, last_complete_year
+from dashboard.core.filters import REGION, Filters, last_complete_year
 from dashboard.core.formatting import fmt_date
 from dashboard.core.referentiel import load_referentiel
 from dashboard.core.results import VERDICT_LABELS
 from dashboard.render.figures import plotly_config
-from dashboard.reports.bilan import Bilan, BilanError, attach_comments, build_bilan, cme_territories
+from dashboard.reports.bilan import Bilan, BilanError, attach_comments, build_bilan, cme_territories, objectives_table
 from dashboard.reports.bilan_export import (
     PdfRenderer,
     PdfUnavailable,
@@ -25,6 +26,7 @@ from dashboard.reports.bilan_export import (
 )
 from dashboard.views import ui
 from dashboard.views.comments import comment_card, comment_dialog
+from dashboard.views.freins import show_tracker
 from dashboard.views.question import VERDICT_STYLE, reference
 from data_access.comments import GENERAL_TARGET
 from data_access.settings import get_settings
@@ -38,24 +40,65 @@ def _bilan(territory: str, year: int, version: int) -> Bilan:
     info = ui.reference_data(version)["info"]
     return build_bilan(ui.engine(), load_referentiel(), reference(), territory, year,
                        small_cell_threshold=get_settings().small_cell_threshold, sample=info["sample"],
-                       with_comments=False)
+                       with_comments=False, cme_bilan=lambda code: _bilan(code, year, version))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _figures(territory: str, year: int, version: int) -> dict[str, dict | None]:
-    """The small-multiples figure of each question (plain dicts), cached like the bilan."""
-    return section_figures(_bilan(territory, year, version))
+def _figures(territory: str, year: int, version: int, comments: str) -> dict[str, dict | None]:
+    """The small-multiples figure of each question (plain dicts), cached like the bilan and by the
+    signature of its comments (drawn as markers; comments do not change the data version)."""
+    bilan = _bilan(territory, year, version)
+    return section_figures(attach_comments(bilan, ui.engine(), reference()))
 
 
 def default_territory(filters: Filters, cmes: list[str], perimeters: pd.DataFrame) -> str:
     """The CME of the URL, else the one selected in the sidebar (or covering its département), else the first."""
     wanted = st.query_params.get("cme")
-    if wanted in cmes:
+    if wanted in cmes or wanted == REGION:
         return wanted
     if filters.territory in cmes:
         return filters.territory
     covering = perimeters.loc[perimeters["departement_code"] == filters.territory, "cme_code"]
     return covering.iloc[0] if not covering.empty and covering.iloc[0] in cmes else cmes[0]
+
+
+def _regional_tabs(bilan: Bilan, cme_tab, regions_tab) -> None:
+    """The regional evaluation's own parts: every CME side by side (a heat table of the questions'
+    readings), the region among the regions (its rank year by year)."""
+    if cme_tab.open:
+        with cme_tab:
+            st.subheader("Les CME côte à côte", anchor="cme")
+            st.caption(f"Lecture d'ensemble de chaque question pour chaque territoire de CME, tendances "
+                       f"{bilan.first_year}-{bilan.year} (le détail figure dans le bilan de chaque CME).")
+            grid = bilan.cme_grid
+            questions = [f"Q{s.question.number}" for s in bilan.sections]
+            shown = pd.DataFrame({"Territoire": grid["label"],
+                                  **{q: grid[f"{q} lecture"] for q in questions}})
+            colours = {code: VERDICT_BACKGROUNDS.get(code, "") for code in VERDICT_LABELS}
+
+            def paint(column: pd.Series) -> list[str]:
+                codes = grid[column.name] if column.name in questions else [None] * len(column)
+                return [f"background-color: {colours.get(c, '#f2f2f2')}" if column.name in questions else ""
+                        for c in codes]
+
+            st.dataframe(shown.style.apply(paint), hide_index=True, width="stretch", key="bilan-cme-grid",
+                         height=38 + 35 * len(shown))
+    if regions_tab.open:
+        with regions_tab:
+            st.subheader("Rhône-Alpes parmi les régions", anchor="regions")
+            st.caption("Rang de la région (Auvergne-Rhône-Alpes depuis 2016) parmi les régions métropolitaines, "
+                       "1er = le plus favorable au regard de la cible ; les nombres sont rapportés à 100 000 "
+                       "habitants.")
+            if bilan.regions is None or bilan.regions.empty:
+                st.info("Aucune valeur régionale reçue pour la période.", icon=":material/info:")
+            else:
+                st.dataframe(bilan.regions.drop(columns=[f"Rang {bilan.year}"]), hide_index=True, width="stretch",
+                             key="bilan-regions")
+
+
+# Light backgrounds of the verdicts (the heat table of the CMEs), those of the HTML export.
+VERDICT_BACKGROUNDS = {"atteint": "#e3f3e8", "en_bonne_voie": "#e5effa", "a_surveiller": "#fcecdf",
+                       "defavorable": "#fde5e4", "a_confirmer": "#f1e8ee", "donnees_insuffisantes": "#f2f2f2"}
 
 
 def _comments_signature(bilan: Bilan) -> str:
@@ -119,17 +162,20 @@ def render_bilan(filters: Filters) -> None:
     data = ui.reference_data(version)
     ref = reference()
     ui.sample_banner()
-    st.title("Bilan annuel d'un territoire de CME")
+    st.title("Bilans annuels : CME et évaluation régionale")
     cmes = cme_territories(ref)
     if not cmes:
         st.info("La base ne contient aucun territoire de CME.")
         return
     years = data["years"]
+    choices = [REGION, *cmes]
     c1, c2 = st.columns([2, 1])
     with c1:
-        code = st.selectbox("Territoire de CME", cmes, index=cmes.index(default_territory(filters, cmes,
-                                                                                           data["perimeters"])),
-                            format_func=ref.territory_label, key="bilan_cme")
+        code = st.selectbox("Territoire", choices,
+                            index=choices.index(default_territory(filters, cmes, data["perimeters"])),
+                            format_func=lambda c: (f"{ref.territory_label(c)} — évaluation annuelle du CPR"
+                                                   if c == REGION else f"{ref.territory_label(c)} — bilan de la CME"),
+                            key="bilan_cme")
     with c2:
         wanted = st.query_params.get("annee")
         default_year = (int(wanted) if wanted and wanted.isdigit() and int(wanted) in years
@@ -147,12 +193,23 @@ def render_bilan(filters: Filters) -> None:
                f"{bilan.year} jugée avec la même règle que les pages des questions. Les commentaires saisis ici "
                "figurent dans les exports.")
     _exports(bilan, version)
-    figures = _figures(code, int(year), version)
+    figures = _figures(code, int(year), version, _comments_signature(bilan))
 
     # One tab per part, drawn when open (the synthesis, then each question): the page draws one
     # question's small multiples at a time; the exports hold the whole document.
-    parts = ["Synthèse"] + [f"Q{s.question.number} · {s.question.title}" for s in bilan.sections]
+    regional = ["Les CME côte à côte", "Parmi les régions"] if bilan.regional else []
+    parts = ["Synthèse", "Freins et progrès", *regional] + [f"Q{s.question.number} · {s.question.title}"
+                                                            for s in bilan.sections]
     tabs = st.tabs(parts, key="bilan-parties", on_change="rerun")
+    if tabs[1].open:
+        with tabs[1]:
+            st.subheader("Progrès accomplis et freins", anchor="freins")
+            st.caption(f"Chaque frein identifié, les actions du plan qui y répondent avec leur état au regard de leur "
+                       f"calendrier au 31/12/{bilan.year}, et les résultats locaux issus de ces actions.")
+            show_tracker(bilan.freins, lambda c: ref.territory_label(c), key="freins-bilan")
+    if bilan.regional:
+        _regional_tabs(bilan, tabs[2], tabs[3])
+    tabs = [tabs[0], *tabs[2 + len(regional):]]
     if tabs[0].open:
         with tabs[0]:
             st.subheader("Synthèse", anchor="synthese")
@@ -163,6 +220,12 @@ def render_bilan(filters: Filters) -> None:
                 "Indicateurs atteints ou en bonne voie": s.summary.short(),
             } for s in bilan.sections])
             st.dataframe(overview, hide_index=True, width="stretch")
+            objectives = objectives_table(bilan)
+            if not objectives.empty:
+                st.markdown("**Objectifs chiffrés**")
+                st.dataframe(objectives[["Indicateur", "Libellé", "Objectif", "Statut", "Détail", "Origine"]],
+                             hide_index=True, width="stretch", key="bilan-objectifs",
+                             column_config={"Détail": st.column_config.TextColumn(width="large")})
             st.markdown("**Commentaire d'ensemble**")
             _show_comments(bilan.comments)
             _comment_button("Commenter l'ensemble du bilan", GENERAL_TARGET, "Ensemble du bilan", bilan, "cmt-general")

@@ -15,16 +15,19 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from dashboard.core import objectives
 from dashboard.core.filters import Filters, territory_label
 from dashboard.core.formatting import fmt_date, fmt_number
 from dashboard.core.indicators import Reference, compute
 from dashboard.core.referentiel import Indicator, load_referentiel
 from dashboard.core.results import IndicatorResult
 from dashboard.core.rollup import roll_up
-from dashboard.render.figures import build_figures, comparison_figure, plotly_config
+from dashboard.core.territorial import rank_text, region_ranks
+from dashboard.render.figures import build_figures, comparison_figure, plotly_config, with_comments
 from dashboard.render.tables import data_table, records_table, to_csv_bytes
 from dashboard.views import ui
 from dashboard.views.comments import comment_dialog, comments_for, show_comments
+from dashboard.views.freins import freins_panel
 from data_access.settings import get_settings
 from data_access.wording import count
 
@@ -143,18 +146,15 @@ def _updated_text() -> str:
 
 
 def comparison_rank(result: IndicatorResult) -> str | None:
-    """"3e sur 13 (1er = le plus favorable)" for the highlighted region in the latest year."""
-    comp, direction = result.comparison, result.indicator.direction
-    if comp is None or comp.empty or direction not in ("up", "down", "to_zero"):
+    """"rang 3e sur 13 (1er = le plus favorable)" for the highlighted region in the latest year."""
+    if result.indicator.direction not in ("up", "down", "to_zero"):
         return None
-    latest = comp[comp["year"] == comp["year"].max()].copy()
-    metric = "rate_per_100k" if latest["rate_per_100k"].notna().any() else "value"
-    latest = latest.dropna(subset=[metric]).sort_values(metric, ascending=direction != "up")
-    ranks = list(latest["highlight"])
-    if True not in ranks:
+    ranks = region_ranks(result.comparison, result.indicator.direction)
+    ranks = ranks[ranks["highlight"].astype(bool)]
+    if ranks.empty:
         return None
-    rank = ranks.index(True) + 1
-    return f"rang {rank}{'er' if rank == 1 else 'e'} sur {len(ranks)} (1er = le plus favorable)"
+    latest = ranks.iloc[-1]
+    return f"rang {rank_text(int(latest['rank']), int(latest['of']))} (1er = le plus favorable)"
 
 
 def anchor(indicator_id: str) -> str:
@@ -237,7 +237,10 @@ def indicator_block(block: Block, filters: Filters | None = None, comments: pd.D
             st.info(f"Pas de données transmises pour {result.selection_label}."
                     if "status" in result.series else f"Pas de données pour {result.selection_label}.")
         else:
+            mine = comments[comments["indicator_id"] == ind.id] if comments is not None else None
             for i, fig in enumerate(block.figures):
+                if i == 0 and mine is not None and not mine.empty:   # the comments on the yearly chart
+                    fig = with_comments(fig, result, mine)
                 ui.plotly_chart(fig, config=plotly_config(ind.id), theme=None, width="stretch",
                                 key=f"fig-{ind.id}-{i}")
             if block.comparison is not None:
@@ -270,6 +273,13 @@ def indicator_block(block: Block, filters: Filters | None = None, comments: pd.D
                                             for c in ("Date", "Début", "Fin") if c in recs})
         if result.verdict is not None:
             st.markdown(f"**{result.verdict.label}** — {result.verdict.reason}")
+        deciding = objectives.pick(result.objectives)
+        for status in result.objectives:     # the other objectives of the indicator and territory
+            if status is not deciding:
+                st.caption(f"{status.sentence} ({status.label.lower()})")
+        if result.trend_verdict is not None:
+            st.caption(f"Tendance, sans tenir compte de l'objectif : {result.trend_verdict.label.lower()} — "
+                       f"{result.trend_verdict.reason}")
         notes = []
         if ind.note:
             notes.append(ind.note)
@@ -308,6 +318,10 @@ def _comments_row(ind: Indicator, filters: Filters, comments: pd.DataFrame) -> N
                        territory_label(filters.territory, territories), list(filters.years), filters.last_year)
 
 
+# Panels a question of the référentiel may name (``panels``), drawn under the page's index.
+PANELS = {"freins": freins_panel}
+
+
 def render_question(question_id: str, filters: Filters) -> None:
     ref = load_referentiel()
     q = ref.question(question_id)
@@ -328,6 +342,8 @@ def render_question(question_id: str, filters: Filters) -> None:
     st.caption(summary.short())
     verdict_rule(key=f"verdict-rule-{question_id}")
     question_index(q, by_id)
+    for name in q.panels:          # the question's own panels (référentiel ``panels``)
+        PANELS[name](filters)
     # One tab per criterion, drawn only when open: a page draws 3 to 8 charts instead of 20 to 40.
     # ?indicateur= (the index, the home tiles, the maps, the ranking) opens its criterion's tab; a
     # click on another tab drops it.
