@@ -11,6 +11,7 @@ if user is not None:
     if st.button("Se déconnecter", icon=":material/logout:"):
         auth.sign_out()
         st.rerun()
+    auth.digest_form(user)
 else:
     st.markdown("La lecture du tableau de bord est ouverte. Les imports, les saisies et les commentaires "
                 "demandent un compte : **animateur** (pour ses territoires) ou **administrateur**.")

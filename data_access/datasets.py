@@ -676,6 +676,22 @@ DATASET_LIST: list[Dataset] = [
               "sollicitations de même type le même jour font deux lignes identiques.",
     ),
     Dataset(
+        name="steering_decision", table="steering_decision", declarable=False,
+        label="Décisions et axes d'amélioration",
+        key=("territory_code", "decided_date", "title"), period="decided_date", scope=("territory_code",),
+        replaces=False,
+        sent_by="le secrétariat du CPR (décisions et axes régionaux) et l'animation territoriale de chaque CME",
+        territory_levels=("region", "cme"), form=True,
+        headers={"decided_date": "Date de la décision", "kind": "Nature", "title": "Intitulé",
+                 "owner_institution_code": "Institution pilote", "due_date": "Échéance", "status": "Statut",
+                 "closed_date": "Date de clôture"},
+        not_before=(("due_date", "decided_date"), ("closed_date", "decided_date")),
+        notes="Une ligne par décision ou axe d'amélioration retenu par le CPR (territoire R82) ou une CME. Il figure "
+              "dans les bilans de chaque année jusqu'à sa clôture (statut « close » ou « abandonnee », avec sa date "
+              "de clôture) et dans le mode réunion ; une échéance dépassée sans clôture est signalée. Un fichier "
+              "ajoute ou met à jour des décisions, il n'en supprime jamais.",
+    ),
+    Dataset(
         name="objective", table="objective", declarable=False, label="Objectifs chiffrés des indicateurs",
         key=("indicator_id", "territory_code", "first_year"), period="first_year", scope=("territory_code",),
         replaces=False, admin_only=True,

@@ -225,6 +225,25 @@ class Objective(SQLModel, table=True):
     note: Optional[str] = Field(default=None, max_length=400)
 
 
+class SteeringDecision(SQLModel, table=True):
+    """A decision or an improvement axis recorded by the CPR (territory R82) or a CME (issue 15,
+    charter article 7: « la progression des axes d'amélioration fixés »): carried from one year's bilan
+    to the next until closed (dashboard/core/decisions.py)."""
+
+    __tablename__ = "steering_decision"
+    __table_args__ = (UniqueConstraint("territory_code", "decided_date", "title", name="uq_steering_decision"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    territory_code: str = territory_fk()
+    decided_date: dt.date
+    kind: str = coded("decision_kind")
+    title: str = Field(max_length=200)
+    description: Optional[str] = Field(default=None, max_length=1000)
+    owner_institution_code: Optional[str] = institution_fk(nullable=True)
+    due_date: Optional[dt.date] = None
+    status: str = coded("decision_status")
+    closed_date: Optional[dt.date] = None
+
+
 # --------------------------------------------------------------------------------------
 # Q2 diagnostics and action plans
 # --------------------------------------------------------------------------------------
@@ -712,6 +731,10 @@ class UserAccount(SQLModel, table=True):
     created_at: dt.datetime
     oidc_issuer: Optional[str] = Field(default=None, max_length=255)
     oidc_subject: Optional[str] = Field(default=None, max_length=255)
+    # the digest e-mail (dashboard/services/digest.py): where to, and whether the account wants it
+    # (None: the role's default, on for animateurs and administrators)
+    email: Optional[str] = Field(default=None, max_length=254)
+    digest: Optional[bool] = None
 
 
 class UserTerritory(SQLModel, table=True):
@@ -794,9 +817,33 @@ class UserSession(SQLModel, table=True):
     revoked_at: Optional[dt.datetime] = None
 
 
+class DigestRun(SQLModel, table=True):
+    """One run of ``python -m dashboard digest``: when, from which date, how many messages (the next run's
+    default ``--depuis``)."""
+
+    __tablename__ = "digest_run"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    run_at: dt.datetime
+    since: dt.date
+    messages: int = 0
+    sent: bool = False
+
+
+class VerdictSnapshot(SQLModel, table=True):
+    """Each indicator's verdict and deciding objective status per territory at the last digest run: what
+    the next digest compares with to say what changed."""
+
+    __tablename__ = "verdict_snapshot"
+    territory_code: str = Field(primary_key=True, max_length=12)
+    indicator_id: str = Field(primary_key=True, max_length=20)
+    verdict: Optional[str] = Field(default=None, max_length=40)
+    objective: Optional[str] = Field(default=None, max_length=40)
+    taken_at: dt.datetime
+
+
 # Tables holding derived or transient data only (materialised aggregates, sign-in attempts, browser
 # sessions): not exported, not counted when checking a store is empty.
-DERIVED_TABLES = frozenset({"aggregate_cache", "login_attempt", "user_session"})
+DERIVED_TABLES = frozenset({"aggregate_cache", "login_attempt", "user_session", "digest_run", "verdict_snapshot"})
 
 
 # Tables in an order where every foreign key points to an earlier table.

@@ -131,3 +131,12 @@ def freins_plan(engine: Engine, territories) -> dict[str, pd.DataFrame]:
             columns=["action_id", "title", "result_date"])
     freins["category"] = [label("frein_category", c) for c in freins["category"]]
     return {"freins": freins, "actions": actions, "links": links, "results": results}
+
+
+def steering_decisions(engine: Engine, territories) -> pd.DataFrame:
+    """Decisions and improvement axes of some territories (dashboard/core/decisions.py)."""
+    t = table("steering_decision")
+    with engine.connect() as conn:
+        rows = conn.execute(select(t).where(t.c.territory_code.in_(sorted(set(territories))))
+                            .order_by(t.c.decided_date, t.c.id)).mappings().all()
+    return pd.DataFrame(rows, columns=[c.name for c in t.columns])

@@ -88,6 +88,28 @@ class Settings(BaseSettings):
                     "is then whatever the client sends.",
     )
 
+    smtp_host: str | None = Field(
+        default=None, validation_alias="MAINTIEN_SMTP_HOST",
+        description="SMTP server of the digest e-mail (python -m dashboard digest --envoyer). Unset: the digest "
+                    "can only be written as .eml files (--sortie).",
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, validation_alias="MAINTIEN_SMTP_PORT")
+    smtp_starttls: bool = Field(
+        default=True, validation_alias="MAINTIEN_SMTP_STARTTLS",
+        description="Upgrade the connection with STARTTLS before authenticating (refused if the server does not "
+                    "offer it).",
+    )
+    smtp_user: str | None = Field(default=None, validation_alias="MAINTIEN_SMTP_USER")
+    smtp_password: str | None = Field(default=None, validation_alias="MAINTIEN_SMTP_PASSWORD")
+    smtp_from: str = Field(
+        default="tableau-de-bord@example.org", validation_alias="MAINTIEN_SMTP_FROM",
+        description="Sender address of the digest.",
+    )
+    public_url: str = Field(
+        default="http://localhost:8501", validation_alias="MAINTIEN_PUBLIC_URL",
+        description="Address of the dashboard as its users reach it: the links of the digest e-mail.",
+    )
+
     oidc_provider: str | None = Field(
         default=None, validation_alias="MAINTIEN_OIDC_PROVIDER",
         description="Name of the OpenID Connect provider offered on the sign-in page (e.g. proconnect): the "

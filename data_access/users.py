@@ -607,3 +607,29 @@ def unlock(engine: Engine, username: str, *, by: User | None) -> int:
                               f"de connexion effacé{'s' if cleared > 1 else ''} "
                               f"({len(clients)} adresse{'s' if len(clients) > 1 else ''}).")
     return cleared
+
+
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+DIGEST_DEFAULT_ROLES = ("animateur", "administrateur")
+
+
+def digest_choice(engine: Engine, username: str) -> tuple[str | None, bool]:
+    """The account's e-mail and whether it receives the digest (its choice, else its role's default)."""
+    ua = table("user_account")
+    with engine.connect() as conn:
+        row = conn.execute(select(ua.c.email, ua.c.digest, ua.c.role).where(ua.c.username == username)).first()
+    if row is None:
+        raise AccountError([f"compte « {username} » inconnu"])
+    return row.email, (row.digest if row.digest is not None else row.role in DIGEST_DEFAULT_ROLES)
+
+
+def set_digest_choice(engine: Engine, username: str, email: str | None, wants: bool) -> None:
+    """Record the account's e-mail and its choice about the digest (problems in French)."""
+    email = (email or "").strip() or None
+    if email is not None and (len(email) > 254 or not EMAIL_PATTERN.match(email)):
+        raise AccountError([f"adresse électronique invalide : « {email} »"])
+    if wants and email is None:
+        raise AccountError(["une adresse électronique est nécessaire pour recevoir le récapitulatif"])
+    ua = table("user_account")
+    with write_transaction(engine) as conn:
+        conn.execute(update(ua).where(ua.c.username == username).values(email=email, digest=wants))

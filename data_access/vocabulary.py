@@ -474,6 +474,18 @@ COMPARATOR = {
     "eq": "Égal à (=)",
 }
 
+DECISION_KIND = {
+    "decision": "Décision",
+    "axe": "Axe d'amélioration",
+}
+
+DECISION_STATUS = {
+    "ouverte": "Ouverte",
+    "en_cours": "En cours",
+    "close": "Close",
+    "abandonnee": "Abandonnée",
+}
+
 USER_ROLE = {
     "lecteur": "Lecteur",
     "animateur": "Animateur territorial",

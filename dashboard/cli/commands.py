@@ -149,6 +149,14 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("id", type=int, metavar="N")
     o.add_argument("--utilisateur", metavar="IDENTIFIANT")
 
+    p = sub.add_parser("digest", help="récapitulatif par courriel de ce qui a changé pour chaque compte "
+                                      "(verdicts, objectifs, livraisons en retard, imports, commentaires)")
+    p.add_argument("--depuis", metavar="JJ/MM/AAAA", help="depuis cette date (défaut : le récapitulatif précédent, "
+                                                          "sinon 7 jours)")
+    how = p.add_mutually_exclusive_group(required=True)
+    how.add_argument("--envoyer", action="store_true", help="envoyer par SMTP (MAINTIEN_SMTP_HOST…)")
+    how.add_argument("--sortie", metavar="DOSSIER", help="écrire les courriels en fichiers .eml dans ce dossier")
+
     sub.add_parser("info", help="état de la base : schéma, données fictives, nombre de lignes")
 
     p = sub.add_parser("bilan", help="bilan annuel d'un territoire de CME, ou évaluation annuelle de la région "
@@ -583,6 +591,55 @@ def cmd_objective(args) -> int:
     return EXIT_OK
 
 
+def cmd_digest(args) -> int:
+    import datetime as dt
+
+    from dashboard.core.indicators import Reference
+    from dashboard.core.referentiel import load_referentiel
+    from dashboard.services import digest
+    from data_access.queries import store_info
+    from data_access.settings import get_settings
+
+    settings = get_settings()
+    if args.envoyer and not settings.smtp_host:
+        print("Erreur : aucun serveur SMTP configuré (MAINTIEN_SMTP_HOST) ; utilisez --sortie DOSSIER pour écrire "
+              "les courriels en fichiers.", file=sys.stderr)
+        return EXIT_USAGE
+    engine = _engine(args)
+    if args.depuis:
+        try:
+            since = dt.datetime.strptime(args.depuis, "%d/%m/%Y").date()
+        except ValueError:
+            print(f"Erreur : --depuis : date JJ/MM/AAAA attendue, reçu « {args.depuis} ».", file=sys.stderr)
+            return EXIT_USAGE
+    else:
+        last = digest.last_run(engine)        # from the previous run's time, else a week
+        since = last if last else dt.date.today() - dt.timedelta(days=7)
+    run_at = digest.started()
+    digests, state = digest.build(engine, load_referentiel(), Reference.from_engine(engine), since,
+                                  sample=store_info(engine)["sample"], public_url=settings.public_url)
+    messages = [digest.to_message(d, settings.smtp_from) for d in digests]
+    if args.envoyer:
+        import smtplib
+
+        try:
+            digest.send(messages, host=settings.smtp_host, port=settings.smtp_port, starttls=settings.smtp_starttls,
+                        user=settings.smtp_user, password=settings.smtp_password)
+        except (smtplib.SMTPException, OSError) as exc:
+            print(f"Erreur : envoi impossible par {settings.smtp_host}:{settings.smtp_port} ({exc}) ; rien n'est "
+                  "enregistré, le prochain récapitulatif reprendra les mêmes changements.", file=sys.stderr)
+            return EXIT_DATA
+        for d in digests:
+            print(f"envoyé : {d.recipient.email} ({count(d.items, 'nouveauté')})")
+    else:
+        for path in digest.write(messages, digests, Path(args.sortie)):
+            print(path)
+    digest.record(engine, state, since, len(messages), sent=bool(args.envoyer), run_at=run_at)
+    print(f"Récapitulatif depuis le {since:%d/%m/%Y} : {count(len(messages), 'courriel')} "
+          f"({'envoyés' if args.envoyer else 'écrits'}).", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_info(args) -> int:
     from sqlalchemy.engine import make_url
 
@@ -708,7 +765,7 @@ COMMANDS = {
     "init": cmd_init, "coverage": cmd_coverage, "export": cmd_export,
     "import": cmd_import, "info": cmd_info, "bilan": cmd_bilan, "bench": cmd_bench,
     "load": cmd_load, "user": cmd_user, "formats": cmd_formats, "referentiel": cmd_referentiel,
-    "objectif": cmd_objective,
+    "objectif": cmd_objective, "digest": cmd_digest,
 }
 
 

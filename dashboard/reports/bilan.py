@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from dashboard.core import freins
+from dashboard.core import decisions, freins
 from dashboard.core.filters import REGION, Filters, territory_scope
-from dashboard.core.formatting import fmt_number, fmt_percent
+from dashboard.core.formatting import fmt_date, fmt_number, fmt_percent
 from dashboard.core.indicators import Reference, compute
 from dashboard.core.kinds import spec
 from dashboard.core.objectives import STATUS_COLOURS
@@ -121,6 +121,8 @@ class Bilan:
     # progress on the freins at the end of the year (dashboard/core/freins.py): the charter's "progrès
     # accomplis et freins potentiels"
     freins: pd.DataFrame | None = None
+    # decisions and improvement axes carried into the year (dashboard/core/decisions.py), as a French table
+    decisions: pd.DataFrame | None = None
 
     @property
     def regional(self) -> bool:
@@ -323,6 +325,9 @@ def build_bilan(engine: Engine, referentiel: Referentiel, ref: Reference, territ
     bilan.freins = freins.tracker(**queries.freins_plan(engine, scope), as_of=dt.date(int(year), 12, 31),
                                   status_labels=ACTION_STATUS)
     bilan.freins["territory_label"] = [ref.territory_label(c) for c in bilan.freins["territory_code"]]
+    carried = decisions.carried(queries.steering_decisions(engine, [territory]), int(year))
+    bilan.decisions = decisions.flat(carried, institution_label=lambda c: ref.institution_names.get(c, c),
+                                     fmt_date=fmt_date).assign(overdue=list(carried["overdue"]))
     if regional:
         def build(code: str) -> Bilan:
             return build_bilan(engine, referentiel, ref, code, year, small_cell_threshold=small_cell_threshold,

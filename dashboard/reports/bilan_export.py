@@ -138,7 +138,8 @@ def render_html(bilan: Bilan, *, figures: dict[str, dict | None] | None = None, 
         cme_grid=bilan.cme_grid.to_dict("records") if bilan.cme_grid is not None else [],
         regions=bilan.regions.to_dict("records") if bilan.regions is not None else [],
         region_years=[str(y) for y in range(bilan.first_year, bilan.year + 1)],
-        freins=_freins_rows(bilan), freins_summary=freins_summary(bilan.freins) if bilan.freins is not None else "",
+        freins=_freins_rows(bilan), decisions=_decision_rows(bilan),
+        freins_summary=freins_summary(bilan.freins) if bilan.freins is not None else "",
         generated=fmt_date(bilan.generated_at), sources=sources_text(bilan),
         threshold=get_settings().small_cell_threshold, min_volume=MIN_VOLUME,
     )
@@ -151,6 +152,15 @@ def _freins_rows(bilan: Bilan) -> list[dict]:
         return []
     rows = table.assign(state=list(bilan.freins["state"]), flagged=list(bilan.freins["flagged"]))
     rows["Identifié le"] = [fmt_date(d) for d in rows["Identifié le"]]
+    return rows.to_dict("records")
+
+
+def _decision_rows(bilan: Bilan) -> list[dict]:
+    if bilan.decisions is None or bilan.decisions.empty:
+        return []
+    rows = bilan.decisions.copy()
+    for col in ("Décidé le", "Échéance"):
+        rows[col] = [fmt_date(d) if d is not None and not pd.isna(d) else "" for d in rows[col]]
     return rows.to_dict("records")
 
 
@@ -303,6 +313,7 @@ def section_titles(bilan: Bilan) -> dict[str, str]:
     if bilan.regional:
         titles.update({"Les CME côte à côte": "cme", "Rhône-Alpes parmi les régions": "regions"})
     titles["Progrès accomplis et freins"] = "freins"
+    titles["Décisions et axes d'amélioration"] = "decisions"
     titles.update({f"Question {s.question.number} · {s.question.title}": s.anchor for s in bilan.sections})
     return titles
 
@@ -431,6 +442,9 @@ def to_xlsx(bilan: Bilan) -> bytes:
                                                     "favorable au regard de la cible)"))
     sheets.append(("Freins", freins_table(bilan), f"Progrès accomplis et freins au 31/12/{bilan.year} : actions "
                                                   "au regard de leur calendrier, résultats locaux liés"))
+    if bilan.decisions is not None:
+        sheets.append(("Décisions", bilan.decisions.drop(columns="overdue"),
+                       f"Décisions et axes d'amélioration reportés en {bilan.year}, ouverts d'abord"))
     sheets.append(("Objectifs", objectives_table(bilan).drop(columns="code"),
                    f"Objectifs chiffrés : statut en {bilan.year}"))
     sheets.append(("Commentaires", comments_table(bilan), f"Commentaires d'analyse {bilan.year}"))

@@ -199,6 +199,28 @@ def oidc_button() -> None:
         st.login(name)
 
 
+def digest_form(user: users.User) -> None:
+    """The signed-in account's choice about the digest e-mail (python -m dashboard digest)."""
+    email, wants = users.digest_choice(engine(), user.username)
+    st.subheader("Récapitulatif par courriel")
+    st.caption("Entre deux réunions, un courriel dit ce qui a changé pour vos territoires : verdicts, objectifs, "
+               "livraisons en retard, imports, commentaires. Il est envoyé par l'administrateur du tableau de bord "
+               "(en général chaque semaine), seulement s'il y a du nouveau.")
+    with st.form("digest-choice", border=True, enter_to_submit=False):
+        address = st.text_input("Adresse électronique", value=email or "", max_chars=254)
+        receive = st.checkbox("Recevoir le récapitulatif", value=wants)
+        if st.form_submit_button("Enregistrer", icon=":material/save:"):
+            try:
+                users.set_digest_choice(engine(), user.username, address, receive)
+            except users.AccountError as exc:
+                for problem in exc.problems:
+                    st.error(problem[:1].upper() + problem[1:] + ".", icon=":material/error:")
+            else:
+                st.success("Choix enregistré : " + ("vous recevrez le récapitulatif." if receive
+                                                     else "vous ne recevrez plus le récapitulatif."),
+                           icon=":material/check_circle:")
+
+
 def sign_in_form(key: str = "signin") -> users.User | None:
     """The sign-in form; returns the user once signed in."""
     with st.form(key, border=True):

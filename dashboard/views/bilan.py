@@ -26,7 +26,7 @@ from dashboard.reports.bilan_export import (
 )
 from dashboard.views import ui
 from dashboard.views.comments import comment_card, comment_dialog
-from dashboard.views.freins import show_tracker
+from dashboard.views.freins import FLAG_BACKGROUND, show_tracker
 from dashboard.views.question import VERDICT_STYLE, reference
 from data_access.comments import GENERAL_TARGET
 from data_access.settings import get_settings
@@ -226,6 +226,17 @@ def render_bilan(filters: Filters) -> None:
                 st.dataframe(objectives[["Indicateur", "Libellé", "Objectif", "Statut", "Détail", "Origine"]],
                              hide_index=True, width="stretch", key="bilan-objectifs",
                              column_config={"Détail": st.column_config.TextColumn(width="large")})
+            st.markdown("**Décisions et axes d'amélioration**")
+            if bilan.decisions is None or bilan.decisions.empty:
+                st.caption(f"Aucune décision ni axe d'amélioration enregistré pour {bilan.year} (page Saisie).")
+            else:
+                shown = bilan.decisions.drop(columns="overdue")
+                late = list(bilan.decisions["overdue"])
+                st.dataframe(shown.style.apply(lambda r: [f"background-color: {FLAG_BACKGROUND}" if late[r.name]
+                                                          else ""] * len(r), axis=1),
+                             hide_index=True, width="stretch", key="bilan-decisions",
+                             column_config={c: st.column_config.DateColumn(c, format="DD/MM/YYYY")
+                                            for c in ("Décidé le", "Échéance")})
             st.markdown("**Commentaire d'ensemble**")
             _show_comments(bilan.comments)
             _comment_button("Commenter l'ensemble du bilan", GENERAL_TARGET, "Ensemble du bilan", bilan, "cmt-general")

@@ -10,11 +10,15 @@ territory and the period are those chosen before entering. The question shown li
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 
+import pandas as pd
 import streamlit as st
 
-from dashboard.core.filters import Filters, describe
+from dashboard.core import decisions
+from dashboard.core.filters import Filters, describe, territory_scope
+from dashboard.core.formatting import fmt_date
 from dashboard.core.referentiel import load_referentiel
 from dashboard.core.results import VERDICT_LABELS
 from dashboard.core.rollup import most_off_track, roll_up
@@ -22,6 +26,8 @@ from dashboard.render.figures import VERDICT_COLORS, plotly_config
 from dashboard.views import ui
 from dashboard.views.home import coverage_text
 from dashboard.views.question import FOCUS_PARAM, indicator_blocks, question_results, verdict_badge
+from data_access.queries import steering_decisions
+from data_access.vocabulary import DECISION_KIND
 
 PARAM = "question"
 PREVIOUS, NEXT = "◀ Précédente", "Suivante ▶"
@@ -105,6 +111,30 @@ def _go(number: int) -> None:
     st.query_params[PARAM] = str(number)
 
 
+def _decisions_popover(filters: Filters, data: dict) -> None:
+    """The decisions and improvement axes still open for the territory shown (the CPR's for the region),
+    overdue first: a popover of the navigation bar, on every screen (issue 15)."""
+    scope = [filters.territory] if filters.is_region else list(
+        territory_scope(filters.territory, data["territories"], data["perimeters"]))
+    items = open_decisions(tuple(sorted(scope)), dt.date.today(), ui.data_version())
+    late = int(items["overdue"].sum()) if not items.empty else 0
+    label = f"Décisions et axes en cours ({len(items)})" + (f", dont {late} en retard" if late else "")
+    with st.popover(label, icon=":material/checklist:"):
+        if items.empty:
+            st.markdown("Aucune décision ni axe d'amélioration ouvert.")
+        for r in items.to_dict("records"):
+            due = f" · échéance {fmt_date(r['due_date'])}" if r["due_date"] is not None and not pd.isna(
+                r["due_date"]) else ""
+            flag = " · **échéance dépassée**" if r["overdue"] else ""
+            st.markdown(f"**{html.escape(r['title'])}** — {DECISION_KIND.get(r['kind'], r['kind'])}"
+                        f"{due}{flag}")
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def open_decisions(territories: tuple[str, ...], as_of: dt.date, version: int) -> pd.DataFrame:
+    return decisions.open_items(steering_decisions(ui.engine(), territories), as_of)
+
+
 def render_meeting(filters: Filters) -> None:
     ref = load_referentiel()
     questions = ref.questions
@@ -121,6 +151,7 @@ def render_meeting(filters: Filters) -> None:
         st.button(PREVIOUS, key="meeting-previous", disabled=number == 1, on_click=_go, args=(number - 1,))
         st.button(NEXT, key="meeting-next", disabled=number == len(questions), on_click=_go, args=(number + 1,),
                   type="primary")
+        _decisions_popover(filters, data)
         st.page_link("app_pages/home.py", label="Quitter", icon=":material/close:")
     ui.sample_banner(compact=True)
     with st.container(key="meeting-head"):

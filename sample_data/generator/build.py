@@ -7,7 +7,7 @@ import pandas as pd
 from data_access.models import tables_in_dependency_order
 
 from .common import SAMPLE_SEED, _frame, _reference
-from .operations import _accounts, _analysis_comments, _data_deliveries, _objectives, _store_meta
+from .operations import _accounts, _analysis_comments, _data_deliveries, _objectives, _steering_decisions, _store_meta
 from .q1_gouvernance import (
     _cooperations,
     _data_initiatives,
@@ -72,6 +72,7 @@ def build_sample_frames(scale: int = 1, seed: int = SAMPLE_SEED) -> dict[str, pd
     f["data_delivery"] = _data_deliveries(seed, f)
     f["data_declaration"] = _declarations()
     f["objective"] = _objectives()
+    f["steering_decision"] = _steering_decisions()
     f["user_account"], f["user_territory"] = _accounts(seed)
     f["journal_entry"] = _frame("journal_entry", [])
     tables = tables_in_dependency_order()  # derived tables (aggregate cache) get no sample rows

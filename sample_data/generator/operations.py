@@ -163,7 +163,9 @@ def _accounts(seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         salt = hashlib.sha256(f"{seed}:{username}".encode()).digest()[:16]
         accounts.append({"username": username, "display_name": name, "role": role,
                          "password_hash": hash_password(password, salt=salt), "active": True,
-                         "created_at": _utc(2016, 1, 4, 9, 0), "oidc_issuer": None, "oidc_subject": None})
+                         "created_at": _utc(2016, 1, 4, 9, 0), "oidc_issuer": None, "oidc_subject": None,
+                         # a reserved domain (RFC 2606): the digest of the demo accounts reaches no one
+                         "email": f"{username}@example.org", "digest": None})
         territories += [{"username": username, "territory_code": t} for t in terr]
     return _frame("user_account", accounts), _frame("user_territory", territories)
 
@@ -184,3 +186,28 @@ def _objectives() -> pd.DataFrame:
         {"id": i, "indicator_id": ind, "territory_code": terr, "first_year": first, "last_year": last, "rule": rule,
          "comparator": comp, "target": target, "source": source, "note": None}
         for i, (ind, terr, first, last, rule, comp, target, source) in enumerate(rows, start=1)])
+
+
+def _steering_decisions() -> pd.DataFrame:
+    """Decisions and improvement axes of the fictitious CPR and of two CMEs (issue 15): closed, open,
+    overdue, carried over several years."""
+    D = dt.date
+    rows = [
+        ("R82", D(2016, 3, 15), "axe", "Harmoniser les indicateurs de suivi des SAMETH et du service social",
+         "DIRECCTE", D(2017, 12, 31), "close", D(2017, 11, 20)),
+        ("R82", D(2017, 3, 14), "decision", "Créer un groupe de travail « indicateurs » du CPR", "DIRECCTE",
+         D(2017, 6, 30), "close", D(2017, 6, 2)),
+        ("R82", D(2018, 3, 20), "axe", "Faire connaître INFO SANTE EMPLOI des médecins traitants", "CARSAT",
+         D(2019, 12, 31), "en_cours", None),
+        ("R82", D(2019, 3, 19), "axe", "Sécuriser les prises de relais après un avis d'inaptitude", "AGEFIPH",
+         D(2020, 6, 30), "ouverte", None),
+        ("CME38", D(2017, 10, 12), "decision", "Diffuser la fiche de liaison SST – SAMETH à tous les SST", "SAMETH38",
+         D(2018, 6, 30), "close", D(2018, 5, 15)),
+        ("CME42", D(2018, 10, 4), "axe", "Réduire le recours aux CTME par un circuit de signalement précoce",
+         "AT-CME42", D(2019, 6, 30), "en_cours", None),
+    ]
+    return _frame("steering_decision", [
+        {"id": i, "territory_code": terr, "decided_date": decided, "kind": kind, "title": title,
+         "description": "Retenu en séance (données fictives).", "owner_institution_code": owner, "due_date": due,
+         "status": status, "closed_date": closed}
+        for i, (terr, decided, kind, title, owner, due, status, closed) in enumerate(rows, start=1)])
