@@ -109,7 +109,8 @@ def test_html_is_self_contained_with_every_question(loire_2019):
 
 def test_xlsx_sheets_hold_the_numbers_of_the_store(sample_engine, loire_2019):
     book = load_workbook(io.BytesIO(X.to_xlsx(loire_2019)))
-    assert book.sheetnames == ["Bilan", "Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Commentaires"]
+    assert book.sheetnames == ["Bilan", "Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Freins", "Décisions", "Objectifs",
+                               "Commentaires"]
     assert "DONNÉES FICTIVES" in book["Bilan"]["A1"].value
     q4 = pd.read_excel(io.BytesIO(X.to_xlsx(loire_2019)), sheet_name="Q4", header=2)
     ctme = q4[(q4["Indicateur"] == "Q4.C3.I1") & (q4["Série"] == "CME Loire")]

@@ -295,6 +295,6 @@ def test_objectives_are_entered_by_an_administrator_only(app_factory, store_url,
     assert _count(engine, "objective") == before + 1
     with engine.connect() as conn:
         t = table("objective")
-        row = conn.execute(select(t).where(t.c.territory_code == "CME69")).one()
+        row = conn.execute(select(t).where(t.c.territory_code == "CME69", t.c.first_year == 2018)).one()
     assert (row.indicator_id, row.first_year, row.last_year, row.rule, row.comparator, row.target) == (
         "Q4.C3.I1", 2018, 2020, "chaque_annee", "le", 3.0)

@@ -111,8 +111,8 @@ def test_the_regional_evaluation_in_html_and_xlsx(store):
     assert "1er sur 3" in html and "2e sur 3" in html
     data = X.to_xlsx(bilan)
     book = load_workbook(io.BytesIO(data))
-    assert book.sheetnames == ["Bilan", "CME", "Régions", "Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Objectifs",
-                               "Commentaires"]
+    assert book.sheetnames == ["Bilan", "CME", "Régions", "Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Freins", "Décisions",
+                               "Objectifs", "Commentaires"]
     regions = pd.read_excel(io.BytesIO(data), sheet_name="Régions", header=2).set_index("Indicateur")
     assert regions.loc["Q6.C1.I3", "Rang 2019"] == 1 and regions.loc["Q6.C1.I3", "2018"] == "2e sur 3"
     cme = pd.read_excel(io.BytesIO(data), sheet_name="CME", header=2).set_index("Territoire")

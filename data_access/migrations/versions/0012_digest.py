@@ -23,7 +23,7 @@ def upgrade() -> None:
     op.create_table(
         'digest_run',
         sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('run_at', sa.DateTime(), nullable=False),
+        sa.Column('run_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('since', sa.Date(), nullable=False),
         sa.Column('messages', sa.Integer(), nullable=False),
         sa.Column('sent', sa.Boolean(), nullable=False),
@@ -35,7 +35,7 @@ def upgrade() -> None:
         sa.Column('indicator_id', sa.String(length=20), nullable=False),
         sa.Column('verdict', sa.String(length=40), nullable=True),
         sa.Column('objective', sa.String(length=40), nullable=True),
-        sa.Column('taken_at', sa.DateTime(), nullable=False),
+        sa.Column('taken_at', sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('territory_code', 'indicator_id'),
     )
 
