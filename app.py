@@ -57,7 +57,7 @@ with prewarm.page_run():
                     url_path="regions"),
         ],
         "Bilans": [
-            st.Page("app_pages/bilan.py", title="Bilan annuel d'un CME", icon=":material/description:",
+            st.Page("app_pages/bilan.py", title="Bilans annuels (CME, région)", icon=":material/description:",
                     url_path="bilan"),
         ],
         "Données": data_pages,

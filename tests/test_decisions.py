@@ -91,8 +91,8 @@ def test_the_bilans_and_the_meeting_carry_the_open_decisions(init_store, app_fac
     at.switch_page("app_pages/reunion.py")
     at.run()
     assert not at.exception, at.exception
-    [popover] = [p for p in at.get("popover") if p.proto.popover.label.startswith("Décisions et axes en cours")]
-    assert popover.proto.popover.label == "Décisions et axes en cours (1), dont 1 en retard"
+    [popover] = [p for p in at.get("popover") if p.proto.popover.label.startswith("Décisions (")]
+    assert popover.proto.popover.label == "Décisions (1) · 1 en retard"
     texts = [str(m.value) for m in at.markdown]
     assert any(t.startswith("**Circuit de signalement précoce** — Axe d'amélioration · échéance 30/06/2019 · "
                             "**échéance dépassée**") for t in texts), texts

@@ -360,8 +360,8 @@ def test_writing_a_comment_in_the_bilan_needs_and_signs_with_an_account(writable
     assert dialog.get_by_role("button", name="Ajouter le commentaire").count() == 0
     page.keyboard.press("Escape")
     _sign_in(page, writable_app, "admin", "admin-demo-2026")
-    page.locator('[data-testid="stSidebarNav"]').get_by_text("Bilan annuel d'un CME").click()
-    _settle(page, "Territoire de CME")
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Bilans annuels (CME, région)").click()
+    _settle(page, "Territoire du bilan")
     _open_bilan_question(page, 4)
     page.get_by_role("button", name="Commenter la question 4").click()
     dialog = page.get_by_role("dialog")
@@ -381,9 +381,9 @@ def test_a_comment_is_plain_text_and_makes_no_reader_fetch_anything(writable_app
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     _sign_in(page, writable_app, "animateur38", "animateur-demo-38")
-    page.locator('[data-testid="stSidebarNav"]').get_by_text("Bilan annuel d'un CME").click()
-    _settle(page, "Territoire de CME")
-    page.get_by_role("combobox", name="Territoire de CME").click()
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Bilans annuels (CME, région)").click()
+    _settle(page, "Territoire du bilan")
+    page.get_by_role("combobox", name="Territoire du bilan").click()
     page.get_by_role("option", name="CME Isère", exact=True).click()
     _settle(page, "CME Isère")
     _open_bilan_question(page, 4)

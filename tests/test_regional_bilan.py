@@ -9,7 +9,9 @@ import datetime as dt
 import io
 import shutil
 import subprocess
+import sys
 from html import unescape
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -122,11 +124,15 @@ def test_the_regional_evaluation_in_html_and_xlsx(store):
     assert objectives[["Indicateur", "Statut", "Valeur"]].values.tolist() == [["Q4.C3.I1", "Non atteint", 6]]
 
 
-def test_the_command_line_writes_the_regional_evaluation_in_three_formats(store, cli, tmp_path):
+def test_the_command_line_writes_the_regional_evaluation_in_three_formats(store, tmp_path):
     if not shutil.which("pdftotext") or not shutil.which("/usr/bin/chromium"):
         skip_or_fail("Chromium ou pdftotext absent : export PDF non testable")
     url = store.url.render_as_string(hide_password=False)
-    got = cli("--database-url", url, "bilan", "--territoire", "R82", "--annee", "2019", "--out", tmp_path)
+    # in a process of its own, as a secretary runs it (the session's browser fixture holds an event loop
+    # in this thread, where Playwright's sync API that prints the PDF cannot start)
+    got = subprocess.run([sys.executable, "-m", "dashboard", "--database-url", url, "bilan", "--territoire", "R82",
+                          "--annee", "2019", "--out", str(tmp_path)], capture_output=True, text=True, timeout=900,
+                         cwd=Path(__file__).resolve().parents[1])
     assert got.returncode == 0, got.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bilan-2019-R82.html", "bilan-2019-R82.pdf",
                                                           "bilan-2019-R82.xlsx"]

@@ -139,12 +139,12 @@ def flat(table: pd.DataFrame, territory_label=lambda c: c) -> pd.DataFrame:
     return pd.DataFrame({
         "Territoire": [territory_label(c) for c in table["territory_code"]],
         "Frein": table["frein"],
-        "Catégorie": table["category"],
-        "Identifié le": table["identified_date"],
         "Lecture": table["state_label"],
         "Actions (état au regard du calendrier)": [
             "\n".join(f"{title} — {state_label} ({status})" for title, _, state_label, status in acts) or "—"
             for acts in table["actions"]],
         "Résultats locaux liés": ["\n".join(r) or "—" for r in table["results"]],
-    }, columns=["Territoire", "Frein", "Catégorie", "Identifié le", "Lecture",
-                "Actions (état au regard du calendrier)", "Résultats locaux liés"])
+        "Catégorie": table["category"],
+        "Identifié le": table["identified_date"],
+    }, columns=["Territoire", "Frein", "Lecture", "Actions (état au regard du calendrier)", "Résultats locaux liés",
+                "Catégorie", "Identifié le"])

@@ -171,10 +171,10 @@ def render_bilan(filters: Filters) -> None:
     choices = [REGION, *cmes]
     c1, c2 = st.columns([2, 1])
     with c1:
-        code = st.selectbox("Territoire", choices,
+        code = st.selectbox("Territoire du bilan", choices,
                             index=choices.index(default_territory(filters, cmes, data["perimeters"])),
                             format_func=lambda c: (f"{ref.territory_label(c)} — évaluation annuelle du CPR"
-                                                   if c == REGION else f"{ref.territory_label(c)} — bilan de la CME"),
+                                                   if c == REGION else ref.territory_label(c)),
                             key="bilan_cme")
     with c2:
         wanted = st.query_params.get("annee")

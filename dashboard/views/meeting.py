@@ -118,8 +118,9 @@ def _decisions_popover(filters: Filters, data: dict) -> None:
         territory_scope(filters.territory, data["territories"], data["perimeters"]))
     items = open_decisions(tuple(sorted(scope)), dt.date.today(), ui.data_version())
     late = int(items["overdue"].sum()) if not items.empty else 0
-    label = f"Décisions et axes en cours ({len(items)})" + (f", dont {late} en retard" if late else "")
-    with st.popover(label, icon=":material/checklist:"):
+    label = f"Décisions ({len(items)})" + (f" · {late} en retard" if late else "")
+    with st.popover(label, icon=":material/checklist:", help="Décisions et axes d'amélioration encore ouverts"):
+        st.markdown("**Décisions et axes d'amélioration en cours**")
         if items.empty:
             st.markdown("Aucune décision ni axe d'amélioration ouvert.")
         for r in items.to_dict("records"):
