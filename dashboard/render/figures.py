@@ -1102,7 +1102,9 @@ def with_comments(figure: dict, result: IndicatorResult, comments: pd.DataFrame)
         return figure
     sel = result.selection_series()
     scale = 100.0 if spec(result.indicator.kind).percent else 1.0
-    values = dict(zip(sel["year"].astype(int), sel["value"].astype(float) * scale)) if not sel.empty else {}
+    # a secret cell gives no height (its value is blanked by the secrecy step; never read it here either)
+    shown = sel["value"].astype(float).where(~sel["hidden"].astype(bool)) if not sel.empty else sel.get("value")
+    values = dict(zip(sel["year"].astype(int), shown * scale)) if not sel.empty else {}
     finite = [v for v in values.values() if np.isfinite(v)]
     top = max(finite) if finite else 0.0
     xs, ys, texts = [], [], []
