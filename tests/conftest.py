@@ -388,3 +388,16 @@ def browser():
                                     "--disable-component-update", "--disable-sync", "--no-first-run"])
         yield b
         b.close()
+
+
+def import_csv(engine, dataset: str, text: str, username: str = "t") -> None:
+    """Import a hand-made partner file (CSV, ``;``, UTF-8 with BOM) through the validating importer, as a
+    partner's file is (check, then confirm); fails the test with the importer's French problems."""
+    from dashboard.services.importing import context_kwargs
+    from data_access import imports
+
+    data = ("\ufeff" + text.strip() + "\r\n").encode("utf-8")
+    checked = imports.check(engine, data, f"{dataset}.csv", dataset=dataset, username=username,
+                            context=context_kwargs())
+    assert checked.ok, checked.problems
+    imports.confirm(engine, checked, username=username, removals_confirmed=True)

@@ -15,8 +15,7 @@ from dashboard.core.indicators import Reference
 from dashboard.core.referentiel import load_referentiel
 from dashboard.reports import bilan as B
 from dashboard.reports import bilan_export as X
-from dashboard.services.importing import context_kwargs
-from data_access import imports
+from tests.conftest import import_csv
 
 d = dt.date
 
@@ -51,11 +50,7 @@ def test_what_a_year_carries():
                                                                  "décidé en 2020"]
 
 
-def load(engine, name: str, text: str) -> None:
-    data = ("\ufeff" + text.strip() + "\r\n").encode("utf-8")
-    checked = imports.check(engine, data, f"{name}.csv", dataset=name, username="t", context=context_kwargs())
-    assert checked.ok, checked.problems
-    imports.confirm(engine, checked, username="t", removals_confirmed=True)
+load = import_csv
 
 
 FILE = """

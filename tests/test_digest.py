@@ -16,11 +16,10 @@ from dashboard.core.filters import Filters
 from dashboard.core.indicators import Reference, compute
 from dashboard.core.referentiel import load_referentiel
 from dashboard.core.results import VERDICT_LABELS
-from dashboard.services.importing import context_kwargs
-from data_access import comments, imports
+from data_access import comments
 from data_access.settings import get_settings
 from data_access.users import add_user, load_user, set_digest_choice
-from tests.conftest import skip_or_fail
+from tests.conftest import import_csv, skip_or_fail
 
 
 def _free_port() -> int:
@@ -53,11 +52,7 @@ def smtp_server():
     controller.stop()
 
 
-def load(engine, name: str, text: str) -> None:
-    data = ("\ufeff" + text.strip() + "\r\n").encode("utf-8")
-    checked = imports.check(engine, data, f"{name}.csv", dataset=name, username="t", context=context_kwargs())
-    assert checked.ok, checked.problems
-    imports.confirm(engine, checked, username="import-test", removals_confirmed=True)
+load = import_csv
 
 
 CTME = """

@@ -16,8 +16,7 @@ from dashboard.core.indicators import Reference
 from dashboard.core.referentiel import load_referentiel
 from dashboard.reports import bilan as B
 from dashboard.reports import bilan_export as X
-from dashboard.services.importing import context_kwargs
-from data_access import imports
+from tests.conftest import import_csv
 
 D = dt.date
 AS_OF = D(2019, 12, 31)
@@ -89,11 +88,7 @@ def test_no_frein_says_so():
 # --- through the importer, into the CME's bilan and the Q2 page --------------------------------------------
 
 
-def load(engine, name: str, text: str) -> None:
-    data = ("\ufeff" + text.strip() + "\r\n").encode("utf-8")
-    checked = imports.check(engine, data, f"{name}.csv", dataset=name, username="t", context=context_kwargs())
-    assert checked.ok, checked.problems
-    imports.confirm(engine, checked, username="t", removals_confirmed=True)
+load = import_csv
 
 
 @pytest.fixture

@@ -21,18 +21,12 @@ from dashboard.core.indicators import Reference
 from dashboard.core.referentiel import load_referentiel
 from dashboard.reports import bilan as B
 from dashboard.reports import bilan_export as X
-from dashboard.services.importing import context_kwargs
-from data_access import imports
-from tests.conftest import skip_or_fail
+from tests.conftest import import_csv, skip_or_fail
 
 REF = load_referentiel()
 
 
-def load(engine, name: str, text: str) -> None:
-    data = ("\ufeff" + text.strip() + "\r\n").encode("utf-8")
-    checked = imports.check(engine, data, f"{name}.csv", dataset=name, username="t", context=context_kwargs())
-    assert checked.ok, checked.problems
-    imports.confirm(engine, checked, username="t", removals_confirmed=True)
+load = import_csv
 
 
 # SAMETH retention rate (Q6.C1.I3, a share, target up) of three regions, in %: Auvergne-Rhône-Alpes
