@@ -346,12 +346,15 @@ def engine(store_url):
 
 def each_criterion(at, question):
     """A question page draws only its open criterion's tab (and, in a criterion with themes, its open
-    theme's tab): run the page once per criterion and theme (the AppTest already on the page) and
-    yield (criterion, AppTest) with that tab open."""
-    from dashboard.views.question import criterion_tab, group_tabs_key, tabs_key
+    theme's tab), and its blocks' tables only when unfolded: run the page once per criterion and theme
+    (the AppTest already on the page) and yield (criterion, AppTest) with that tab and every fold open."""
+    from dashboard.views.question import FOLDS, criterion_tab, fold_key, group_tabs_key, tabs_key
 
     for criterion in question.criteria:
         at.session_state[tabs_key(question.id)] = criterion_tab(criterion)
+        for ind in criterion.indicators:        # the blocks' folded tables, open (ui.folded)
+            for part in FOLDS:
+                at.session_state[fold_key(part, ind.id)] = True
         for theme, _ in criterion.parts():      # a criterion with themes: once per theme's tab
             if theme is not None:
                 at.session_state[group_tabs_key(criterion.id)] = theme

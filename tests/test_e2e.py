@@ -414,7 +414,6 @@ def test_a_block_download_delivers_its_csv(live_app, page, tmp_path):
     page.goto(f"{live_app}/q4_animations_territoriales?indicateur=Q4.C3.I1")
     _settle(page, "Q4.C3.I1")
     block = page.locator(".st-key-block-Q4-C3-I1")
-    block.get_by_text("Données", exact=True).click()
     with page.expect_download(timeout=60_000) as dl:
         block.get_by_role("button", name="Télécharger (CSV)").click()
     assert dl.value.suggested_filename == "Q4.C3.I1.csv"

@@ -42,6 +42,15 @@ VERDICT_STYLE = {
 # ?indicateur=Q3.C2.I1 opens a question page on that indicator's block (links from the home tiles,
 # the maps and the ranking of the comparison page; bookmarkable).
 FOCUS_PARAM = "indicateur"
+# An indicator block's folded tables (ui.folded), drawn when opened: the numerator's detail, the
+# records, the data table of its charts.
+FOLDS = ("detail", "records", "data")
+
+
+def fold_key(part: str, indicator_id: str) -> str:
+    return f"{part}-{indicator_id}"
+
+
 TARGET_TEXT = {
     "up": "Cible : à la hausse ↗",
     "down": "Cible : à la baisse ↘",
@@ -254,23 +263,26 @@ def indicator_block(block: Block, filters: Filters | None = None, comments: pd.D
                                    "depuis 2016.")
                         ui.plotly_chart(block.comparison, config=plotly_config(f"{ind.id}-regions"), theme=None,
                                         width="stretch", key=f"cmp-{ind.id}")
-            if result.detail is not None and not result.detail.empty:
-                st.markdown("**Détail du numérateur sur la période**")
-                cols = {"category_label": "Catégorie", "value": "Effectif"}
-                if "dimension_label" in result.detail and result.detail["dimension"].nunique() > 1:
-                    cols = {"dimension_label": "Selon", **cols}
-                shown = result.detail[list(cols)].rename(columns=cols)
-                # a secret cell reads "s" (the statistical institutes' mark), not an empty "None"
-                shown["Effectif"] = [("s (secret statistique)" if h else fmt_number(v, 0))
-                                     for v, h in zip(result.detail["value"], result.detail["hidden"])]
-                st.dataframe(shown, hide_index=True)
+            if result.detail is not None and not result.detail.empty and (
+                    box := ui.folded("Détail du numérateur sur la période", fold_key("detail", ind.id),
+                                     icon=":material/table_rows:")) is not None:
+                with box:
+                    cols = {"category_label": "Catégorie", "value": "Effectif"}
+                    if "dimension_label" in result.detail and result.detail["dimension"].nunique() > 1:
+                        cols = {"dimension_label": "Selon", **cols}
+                    shown = result.detail[list(cols)].rename(columns=cols)
+                    # a secret cell reads "s" (the statistical institutes' mark), not an empty "None"
+                    shown["Effectif"] = [("s (secret statistique)" if h else fmt_number(v, 0))
+                                         for v, h in zip(result.detail["value"], result.detail["hidden"])]
+                    st.dataframe(shown, hide_index=True)
             recs = block.records
-            if recs is not None:
-                st.markdown(f"**Enregistrements** ({len(recs)} les plus récents)" if len(recs) >= 200 else
-                            f"**Enregistrements** ({len(recs)})")
-                st.dataframe(recs, hide_index=True, height=min(38 + 35 * len(recs), 300),
-                             column_config={c: st.column_config.DateColumn(c, format="DD/MM/YYYY")
-                                            for c in ("Date", "Début", "Fin") if c in recs})
+            if recs is not None and (box := ui.folded(
+                    f"Enregistrements ({len(recs)} les plus récents)" if len(recs) >= 200 else
+                    f"Enregistrements ({len(recs)})", fold_key("records", ind.id), icon=":material/list:")) is not None:
+                with box:
+                    st.dataframe(recs, hide_index=True, height=min(38 + 35 * len(recs), 300),
+                                 column_config={c: st.column_config.DateColumn(c, format="DD/MM/YYYY")
+                                                for c in ("Date", "Début", "Fin") if c in recs})
         if result.verdict is not None:
             st.markdown(f"**{result.verdict.label}** — {result.verdict.reason}")
         deciding = objectives.pick(result.objectives)
@@ -301,10 +313,11 @@ def indicator_block(block: Block, filters: Filters | None = None, comments: pd.D
         st.caption(f"Source : {ind.source.producer}{_updated_text()} · sélection : {result.selection_label}")
         if filters is not None and comments is not None:
             _comments_row(ind, filters, comments)
-        with st.expander("Données"):
-            st.dataframe(block.table, hide_index=True)
-            st.download_button("Télécharger (CSV)", data=block.csv, file_name=f"{ind.id}.csv",
-                               mime="text/csv", key=f"csv-{ind.id}", icon=":material/download:")
+        if (box := ui.folded("Données", fold_key("data", ind.id), icon=":material/table:")) is not None:
+            with box:
+                st.dataframe(block.table, hide_index=True)
+        st.download_button("Télécharger (CSV)", data=block.csv, file_name=f"{ind.id}.csv",
+                           mime="text/csv", key=f"csv-{ind.id}", icon=":material/download:", type="tertiary")
 
 
 def _comments_row(ind: Indicator, filters: Filters, comments: pd.DataFrame) -> None:

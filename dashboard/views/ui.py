@@ -171,3 +171,15 @@ def plotly_chart(figure, **kwargs):
     if isinstance(figure, dict):
         figure = copy.deepcopy(figure)
     return st.plotly_chart(figure, **kwargs)
+
+
+def folded(label: str, key: str, **kwargs):
+    """A collapsed expander whose content is drawn only once it is opened (a rerun on the click), or
+    None while it is closed: ``if (box := ui.folded(...)) is not None: with box: ...``.
+
+    Streamlit sends and draws a closed expander's content; a question page's detail tables, folded
+    so, cost nothing until asked for (issue 14: a page is drawn in ≤ 1,5 s). ``key`` keeps the state
+    (tests open a fold by setting it in ``st.session_state``).
+    """
+    box = st.expander(label, key=key, on_change="rerun", **kwargs)
+    return box if box.open else None
