@@ -308,9 +308,9 @@ def indicator_block(block: Block, filters: Filters | None = None, comments: pd.D
                          f"{result.small_cell_threshold} personnes {'masquées' if hidden > 1 else 'masquée'}.")
         if not result.institution_applies:
             notes.append("Le filtre « institution » ne s'applique pas à cet indicateur (pas de dimension institution).")
-        for n in notes:
-            st.caption(n)
-        st.caption(f"Source : {ind.source.producer}{_updated_text()} · sélection : {result.selection_label}")
+        # one element for the notes and the source (each element costs the browser its drawing)
+        notes.append(f"Source : {ind.source.producer}{_updated_text()} · sélection : {result.selection_label}")
+        st.caption("  \n".join(notes))
         if filters is not None and comments is not None:
             _comments_row(ind, filters, comments)
         if (box := ui.folded("Données", fold_key("data", ind.id), icon=":material/table:")) is not None:
