@@ -370,14 +370,16 @@ def account_for_identity(engine: Engine, identity: Identity) -> User:
         return _user_from_row(conn, row)
 
 
-def link_identity(engine: Engine, username: str, issuer: str, subject: str) -> None:
+def link_identity(engine: Engine, username: str, issuer: str, subject: str, *, by: User | None) -> None:
     """Link ``username`` to the OpenID Connect identity ``issuer`` + ``subject`` (replacing its previous
-    one). Refused when the identity already opens another account."""
+    one), journaled; an administrator only. Refused when the identity already opens another account."""
+    if by is None or not by.is_admin:
+        raise WriteRefused("Seul un administrateur peut associer une identité à un compte.")
     issuer, subject = (issuer or "").strip(), (subject or "").strip()
     problems = []
     if not issuer.startswith(("https://", "http://")):
-        problems.append(f"Émetteur « {issuer} » invalide : l'URL exacte de l'émetteur (« iss »), par exemple "
-                        "https://auth.agentconnect.gouv.fr/api/v2.")
+        problems.append(f"Émetteur « {issuer} » invalide : l'URL exacte de l'émetteur (« iss », commençant par "
+                        "https://), telle que la donne le refus de la première connexion.")
     if not subject:
         problems.append("Sujet vide : l'identifiant « sub » que le fournisseur donne à la personne.")
     if len(issuer) > MAX_IDENTITY or len(subject) > MAX_IDENTITY:
@@ -394,17 +396,28 @@ def link_identity(engine: Engine, username: str, issuer: str, subject: str) -> N
             raise AccountError(f"L'identité {describe_identity(issuer, subject)} est déjà associée au compte "
                                f"« {other.username} » : dissociez-la d'abord.")
         conn.execute(update(ua).where(ua.c.username == username).values(oidc_issuer=issuer, oidc_subject=subject))
+        journal_record(conn, username=by.username, action="identite", dataset="user_account", outcome="applique",
+                       updated=1, detail=f"Compte « {username} » associé à l'identité "
+                                         f"{describe_identity(issuer, subject)}.")
 
 
-def unlink_identity(engine: Engine, username: str) -> bool:
-    """Remove the OpenID Connect identity of ``username``; False if it had none."""
+def unlink_identity(engine: Engine, username: str, *, by: User | None) -> bool:
+    """Remove the OpenID Connect identity of ``username`` (journaled; an administrator only); False if it
+    had none."""
+    if by is None or not by.is_admin:
+        raise WriteRefused("Seul un administrateur peut retirer l'identité d'un compte.")
     ua = table("user_account")
     with write_transaction(engine) as conn:
-        row = conn.execute(select(ua.c.oidc_subject).where(ua.c.username == username)).first()
+        row = conn.execute(select(ua.c.oidc_issuer, ua.c.oidc_subject).where(ua.c.username == username)).first()
         if row is None:
             raise AccountError(f"Le compte « {username} » n'existe pas.")
+        if row.oidc_subject is None:
+            return False
         conn.execute(update(ua).where(ua.c.username == username).values(oidc_issuer=None, oidc_subject=None))
-        return row.oidc_subject is not None
+        journal_record(conn, username=by.username, action="identite", dataset="user_account", outcome="applique",
+                       updated=1, detail=f"Compte « {username} » : identité "
+                                         f"{describe_identity(row.oidc_issuer, row.oidc_subject)} retirée.")
+        return True
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

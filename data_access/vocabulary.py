@@ -499,6 +499,7 @@ JOURNAL_ACTION = {
     "suppression": "Suppression",
     "commentaire": "Commentaire",
     "deverrouillage": "Déverrouillage d'un compte",
+    "identite": "Identité OpenID Connect d'un compte",
 }
 
 JOURNAL_OUTCOME = {

@@ -17,6 +17,7 @@ from tests.conftest import dispose_cached_engine
 
 ISSUER = "https://auth.example.gouv.fr/api/v2"
 SUBJECT = "a1b2c3-agent"
+ADMIN = users.User("admin", "Administratrice", "administrateur", frozenset(), None)
 
 
 @pytest.fixture(autouse=True)
@@ -46,12 +47,12 @@ def test_identity_from_claims():
 
 
 def test_a_linked_identity_opens_its_account_with_role_and_territories(store):
-    users.link_identity(store, "anim38", ISSUER, SUBJECT)
+    users.link_identity(store, "anim38", ISSUER, SUBJECT, by=ADMIN)
     user = users.account_for_identity(store, Identity(ISSUER, SUBJECT, "a@b.gouv.fr"))
     assert (user.username, user.role, user.territories) == ("anim38", "animateur", frozenset({"CME38"}))
     assert user.may_write("38") and user.may_write("CME38") and not user.may_write("CME69")
     # another role carried as well
-    users.link_identity(store, "lect", ISSUER, "lecteur-sub")
+    users.link_identity(store, "lect", ISSUER, "lecteur-sub", by=ADMIN)
     reader = users.account_for_identity(store, Identity(ISSUER, "lecteur-sub"))
     assert reader.username == "lect" and not reader.can_write
     frame = users.list_users(store).set_index("Identifiant")
@@ -59,7 +60,7 @@ def test_a_linked_identity_opens_its_account_with_role_and_territories(store):
 
 
 def test_issuer_and_subject_must_both_match_exactly(store):
-    users.link_identity(store, "anim38", ISSUER, SUBJECT)
+    users.link_identity(store, "anim38", ISSUER, SUBJECT, by=ADMIN)
     for ident in (Identity(ISSUER, SUBJECT.upper()), Identity(ISSUER + "/", SUBJECT),
                   Identity("https://autre.example.fr", SUBJECT), Identity(ISSUER, "anim38")):
         with pytest.raises(IdentityRefused) as refused:
@@ -77,7 +78,7 @@ def test_unknown_identity_is_refused_in_french(store):
 
 
 def test_an_inactive_account_is_refused(store):
-    users.link_identity(store, "anim38", ISSUER, SUBJECT)
+    users.link_identity(store, "anim38", ISSUER, SUBJECT, by=ADMIN)
     users.update_user(store, "anim38", active=False)
     with pytest.raises(IdentityRefused, match="« anim38 » .* est désactivé"):
         users.account_for_identity(store, Identity(ISSUER, SUBJECT))
@@ -86,23 +87,46 @@ def test_an_inactive_account_is_refused(store):
 
 
 def test_one_identity_opens_one_account_and_links_are_checked(store):
-    users.link_identity(store, "anim38", ISSUER, SUBJECT)
+    users.link_identity(store, "anim38", ISSUER, SUBJECT, by=ADMIN)
     with pytest.raises(AccountError, match="déjà associée au compte « anim38 »"):
-        users.link_identity(store, "lect", ISSUER, SUBJECT)
-    users.link_identity(store, "anim38", ISSUER, SUBJECT)          # linking again is harmless
+        users.link_identity(store, "lect", ISSUER, SUBJECT, by=ADMIN)
+    users.link_identity(store, "anim38", ISSUER, SUBJECT, by=ADMIN)          # linking again is harmless
     with pytest.raises(AccountError, match="n'existe pas"):
-        users.link_identity(store, "personne", ISSUER, "autre")
+        users.link_identity(store, "personne", ISSUER, "autre", by=ADMIN)
     with pytest.raises(AccountError) as bad:
-        users.link_identity(store, "lect", "auth.example.fr", " ")
+        users.link_identity(store, "lect", "auth.example.fr", " ", by=ADMIN)
     assert len(bad.value.problems) == 2
     # relinking replaces the previous identity; unlinking removes it
-    users.link_identity(store, "anim38", ISSUER, "nouveau-sub")
+    users.link_identity(store, "anim38", ISSUER, "nouveau-sub", by=ADMIN)
     with pytest.raises(IdentityRefused):
         users.account_for_identity(store, Identity(ISSUER, SUBJECT))
-    assert users.unlink_identity(store, "anim38") is True
-    assert users.unlink_identity(store, "anim38") is False
+    assert users.unlink_identity(store, "anim38", by=ADMIN) is True
+    assert users.unlink_identity(store, "anim38", by=ADMIN) is False
     with pytest.raises(IdentityRefused):
         users.account_for_identity(store, Identity(ISSUER, "nouveau-sub"))
+
+
+def _identity_journal(engine) -> list[tuple[str, str]]:
+    import pandas as pd
+
+    frame = pd.read_sql("SELECT username, detail FROM journal_entry WHERE action = 'identite' ORDER BY id", engine)
+    return list(frame.itertuples(index=False, name=None))
+
+
+def test_identity_links_are_an_administrators_and_journaled(store):
+    reader = users.User("lect", "Lecteur", "lecteur", frozenset(), None)
+    with pytest.raises(users.WriteRefused, match="Seul un administrateur"):
+        users.link_identity(store, "anim38", ISSUER, SUBJECT, by=reader)
+    with pytest.raises(users.WriteRefused, match="Seul un administrateur"):
+        users.unlink_identity(store, "anim38", by=None)
+    assert _identity_journal(store) == []
+    users.link_identity(store, "anim38", ISSUER, SUBJECT, by=ADMIN)
+    assert users.unlink_identity(store, "anim38", by=ADMIN) is True
+    assert users.unlink_identity(store, "anim38", by=ADMIN) is False        # nothing to remove: no entry
+    assert _identity_journal(store) == [
+        ("admin", f"Compte « anim38 » associé à l'identité « {SUBJECT} » chez « {ISSUER} »."),
+        ("admin", f"Compte « anim38 » : identité « {SUBJECT} » chez « {ISSUER} » retirée."),
+    ]
 
 
 def test_cli_user_link_and_unlink(store, cli):
@@ -120,6 +144,9 @@ def test_cli_user_link_and_unlink(store, cli):
         assert result.returncode == 0 and "identité OpenID Connect retirée" in result.stdout
         with pytest.raises(IdentityRefused):
             users.account_for_identity(store, Identity(ISSUER, SUBJECT))
+        journal = _identity_journal(store)       # the refused link is not journaled
+        assert [who.startswith("cli:") for who, _ in journal] == [True, True], journal
+        assert "associé" in journal[0][1] and "retirée" in journal[1][1]
     finally:
         dispose_cached_engine(url)
 

@@ -490,20 +490,20 @@ def cmd_user(args) -> int:
         print("Erreur : précisez une action (add, set, list, unlock, link, unlink).", file=sys.stderr)
         return EXIT_USAGE
     engine = _engine(args)
+    # whoever runs the command line on the store acts as an administrator, journaled as cli:<os user>
+    admin = User(f"cli:{_os_user()}", "ligne de commande", "administrateur", frozenset(), None)
     try:
         if args.user_command == "link":
-            link_identity(engine, args.username, args.emetteur, args.sujet)
+            link_identity(engine, args.username, args.emetteur, args.sujet, by=admin)
             print(f"Compte « {args.username} » associé à l'identité "
                   f"{describe_identity(args.emetteur.strip(), args.sujet.strip())}.")
             return EXIT_OK
         if args.user_command == "unlink":
-            had = unlink_identity(engine, args.username)
+            had = unlink_identity(engine, args.username, by=admin)
             print(f"Compte « {args.username} » : identité OpenID Connect retirée." if had
                   else f"Le compte « {args.username} » n'avait pas d'identité OpenID Connect.")
             return EXIT_OK
         if args.user_command == "unlock":
-            # whoever runs the command line on the store acts as an administrator, journaled as cli:<os user>
-            admin = User(f"cli:{_os_user()}", "ligne de commande", "administrateur", frozenset(), None)
             cleared = unlock(engine, args.username, by=admin)
             print(f"Compte « {args.username.strip().lower()} » déverrouillé : {cleared} échec"
                   f"{'s' if cleared > 1 else ''} de connexion effacé{'s' if cleared > 1 else ''}.")

@@ -58,13 +58,17 @@ _POLL = """
     return true;
   };
   const w = window;
-  w.__bench = {ran: false, since: null, done: null, charts: 0};
-  w.__benchArm = () => { w.__bench = {ran: false, since: null, done: null, charts: 0}; };
+  const here = () => location.pathname + location.search;
+  w.__bench = {ran: false, since: null, done: null, charts: 0, from: null};
+  // Armed before a click: a run is also known to have happened when the address changes (another page,
+  // another territory), as React may draw a short run's "running" and "notRunning" states at once.
+  w.__benchArm = () => { w.__bench = {ran: false, since: null, done: null, charts: 0, from: here()}; };
   const tick = () => {
     const b = w.__bench;
     const app = document.querySelector('[data-testid="stApp"]');
     const state = app && app.getAttribute('data-test-script-state');
     if (state === 'running' || state === 'rerunRequested') { b.ran = true; b.since = null; }
+    if (!b.ran && b.from !== null && here() !== b.from) { b.ran = true; b.since = null; }
     if (b.ran && b.done === null) {
       if (drawn()) {
         const now = performance.now();
@@ -80,14 +84,15 @@ _POLL = """
     requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
-  // A run shorter than a frame (or hidden by a long task) is never seen by the frame poll: every
-  // change of the script state is recorded as it happens.
-  new MutationObserver(records => {
-    for (const r of records) {
-      const state = r.target.getAttribute('data-test-script-state');
-      if (state === 'running' || state === 'rerunRequested') { w.__bench.ran = true; w.__bench.since = null; }
-    }
-  }).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-test-script-state']});
+  // A run shorter than a frame (or hidden by a long task) is never seen by the frame poll: the script
+  // state is read after every change of the document (the app's root may also be replaced, e.g. by a
+  // page without sidebar, which changes no attribute).
+  new MutationObserver(() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const state = app && app.getAttribute('data-test-script-state');
+    if (state === 'running' || state === 'rerunRequested') { w.__bench.ran = true; w.__bench.since = null; }
+  }).observe(document, {subtree: true, childList: true, attributes: true,
+                        attributeFilter: ['data-test-script-state']});
 })();
 """ % HOLD_MS
 

@@ -124,30 +124,32 @@ def render() -> None:
                         else:
                             st.success(f"Compte « {who} » modifié.")
     with tab_oidc:
-        identity_section(eng)
+        identity_section(eng, user)
     delays_section(eng, user)
 
 
-def identity_section(eng) -> None:
+def identity_section(eng, admin: users.User) -> None:
     """Link an account to the identity a provider such as ProConnect gives its user (or remove it)."""
     st.caption("Se connecter avec le fournisseur d'identité (ProConnect…) ouvre le compte associé à l'identité "
                "de la personne : l'émetteur et le sujet que donne le refus de sa première connexion.")
     frame = users.list_users(eng)
     with st.form("account_oidc"):
         who = st.selectbox("Compte", list(frame["Identifiant"]), key="account_oidc_pick")
-        issuer = st.text_input("Émetteur (iss)", placeholder="https://auth.agentconnect.gouv.fr/api/v2")
+        issuer = st.text_input("Émetteur (iss)", placeholder="https://… (l’URL « iss » du fournisseur)")
         subject = st.text_input("Sujet (sub)")
         c = st.columns(2)
         link = c[0].form_submit_button("Associer", type="primary", icon=":material/link:")
         unlink = c[1].form_submit_button("Retirer l'identité", icon=":material/link_off:")
     try:
         if link and who:
-            users.link_identity(eng, who, issuer, subject)
+            users.link_identity(eng, who, issuer, subject, by=admin)
             st.success(f"Compte « {who} » associé à l'identité "
                        f"{users.describe_identity(issuer.strip(), subject.strip())}.")
         elif unlink and who:
-            st.success(f"Compte « {who} » : identité retirée." if users.unlink_identity(eng, who)
+            st.success(f"Compte « {who} » : identité retirée." if users.unlink_identity(eng, who, by=admin)
                        else f"Le compte « {who} » n'avait pas d'identité associée.")
+    except users.WriteRefused as exc:
+        st.error(str(exc))
     except users.AccountError as exc:
         for p in exc.problems:
             st.error(p)
