@@ -112,6 +112,9 @@ def data_table(result: IndicatorResult) -> pd.DataFrame:
     out = pd.concat(frames, ignore_index=True)
     if "Année" in out:
         out["Année"] = out["Année"].astype("Int64")
+    for col in ("Masqué (petits effectifs)", "Données", "Remarque"):   # a row without the flag reads blank, not "None"
+        if col in out:
+            out[col] = out[col].fillna("")
     return out
 
 
