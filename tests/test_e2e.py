@@ -185,6 +185,28 @@ def test_the_index_of_a_question_page_leads_to_each_block(live_app, page):
     _no_error_box(page)
 
 
+def test_the_index_opens_a_theme_of_a_criterion_in_the_page(live_app, page):
+    """Q6's national dashboard is drawn theme by theme: an index line of the last theme opens the
+    criterion's tab, then the theme's, and brings the block into view, outlined — without leaving the
+    page (the address keeps no ?indicateur=)."""
+    q = load_referentiel().question("Q6")
+    crit = next(c for c in q.criteria if len(c.parts()) > 1)
+    theme, inds = crit.parts()[-1]
+    target = inds[-1]
+    block = f".st-key-block-{target.id.replace('.', '-')}"
+    page.goto(f"{live_app}/{q.page}")
+    _settle(page, "Sommaire")
+    assert page.locator(block).count() == 0
+    page.evaluate("() => { window.__sameDocument = true; }")
+    page.locator(".st-key-question-index").get_by_role("link", name=target.short_label).first.click()
+    page.wait_for_function(ON_SCREEN, arg=block, timeout=60_000)
+    assert page.get_by_role("tab", name=theme).get_attribute("aria-selected") == "true"
+    assert page.locator(f"{block}.q-index-target").count() == 1                  # outlined
+    assert page.evaluate("() => window.__sameDocument === true")                 # no reload
+    assert "indicateur=" not in page.url
+    _no_error_box(page)
+
+
 @pytest.mark.parametrize("question", QUESTIONS, ids=lambda q: q.id)
 def test_question_page(live_app, page, question):
     page.goto(f"{live_app}/{question.page}")
@@ -198,6 +220,12 @@ def test_question_page(live_app, page, question):
             assert index.get_by_role("link", name=ind.short_label).count() >= 1, ind.id
             assert page.get_by_text(ind.id, exact=True).count() == (1 if ind in first else 0), ind.id
     page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)  # charts drawn, not placeholders
+    # the left margins sized on the server were enough: Plotly drew each chart once, without widening them
+    page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].every(g => g._fullLayout)")
+    widened = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')]
+        .filter(g => g._fullLayout._size.l > g.layout.margin.l)
+        .map(g => [g._fullLayout._size.l, g.layout.margin.l, [...g.querySelectorAll('.ytick text')].map(t => t.textContent)])""")
+    assert not widened, widened
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{question.page}.png"), full_page=False)
 

@@ -691,3 +691,69 @@ def test_analysis_comments_are_markers_on_the_yearly_chart_with_their_text_escap
     assert "Baisse liée à &lt;la&gt; fusion" in marker["hovertext"][0] and "<b>CPR</b> : Vu en CPR" in marker["hovertext"][0]
     assert marker["hoverinfo"] == "text"             # no template: "%{x}" in a comment stays text
     assert figures.with_comments(base, res, comments.iloc[0:0]) is base
+
+
+# --- margins sized before Plotly draws (one drawing pass instead of two) ----------------------
+
+
+def _yearly(values, **layout):
+    fig = go.Figure(go.Scatter(x=YEARS, y=values, name="Rhône-Alpes"))
+    figures.base_layout(fig, height=360, y_title="Titre")
+    fig.update_layout(**layout)
+    return fig
+
+
+def test_margins_follow_the_widest_tick_label_and_automargin_stays_on():
+    # the top tick (10 % above the largest value) rounded up, as characters: 8 -> "9", 1 450 -> "2 000",
+    # 99 000 -> "200 000"; under 5, ticks such as "0,5" (3 characters)
+    tiny, small, thousands, large = (figures.presize_margins(_yearly(v)) for v in (
+        [0.2, 0.5, 1, 2, 3], [1, 8, 4, 2, 3], [900, 1450, 1200, 1, 2], [99_000, 1, 2, 3, 4]))
+    char, title = figures._TICK_CHAR_PX, 26
+    assert tiny.layout.margin.l == int(np.ceil(20 + 3 * char + title))
+    assert small.layout.margin.l == int(np.ceil(20 + 1 * char + title))
+    assert thousands.layout.margin.l == int(np.ceil(20 + len(f"2{NNBSP}000") * char + title))
+    assert large.layout.margin.l == int(np.ceil(20 + len(f"200{NNBSP}000") * char + title))
+    # stacked bars: the stack's top decides (3 × 400 = 1 200 -> "2 000"), not one bar's 400
+    stack = go.Figure([go.Bar(x=YEARS, y=[400] * 5, name=n) for n in "abc"])
+    figures.base_layout(stack, y_title="Titre")
+    stack.update_layout(barmode="stack")
+    assert figures.presize_margins(stack).layout.margin.l == thousands.layout.margin.l
+    # a share axis ("100 %")
+    share = _yearly([0.2, 0.5, 0.4, 0.3, 0.6])
+    figures._percent_axis(share)
+    assert figures.presize_margins(share).layout.margin.l == int(np.ceil(20 + 5 * char + title))
+    # a label wider than the estimate still gets its room: Plotly's automargin is not turned off
+    for fig in (small, thousands, large, share):
+        assert fig.layout.xaxis.automargin is True and fig.layout.yaxis.automargin is True
+
+
+def test_margins_of_category_bars_and_of_a_legend_below():
+    short = figures._category_bars(pd.DataFrame({"category_label": ["Ain", "Isère"], "value": [5, 7]}), "actions")
+    long = figures._category_bars(pd.DataFrame({"category_label": ["Services sociaux (CARSAT, MSA, RSI)", "Ain"],
+                                                "value": [5, 7]}), "actions")
+    short, long = figures.presize_margins(short), figures.presize_margins(long)
+    assert long.layout.margin.l - short.layout.margin.l == pytest.approx(
+        figures._TICK_CHAR_PX * (len("Services sociaux (CARSAT, MSA, RSI)") - len("Isère")), abs=1)
+    # an x title below the ticks: more room at the bottom than ticks alone
+    assert short.layout.margin.b == 45 + 22
+    # a legend below: one line for two names, more lines (more room) for eleven long ones
+    two = figures.presize_margins(_yearly([1, 2, 3, 4, 5]))
+    many = go.Figure([go.Scatter(x=YEARS, y=[1, 2, 3, 4, 5], name=f"Catégorie numéro {k} assez longue")
+                      for k in range(11)])
+    figures.base_layout(many, height=360, y_title="Titre")
+    many = figures.presize_margins(many)
+    assert 45 < two.layout.margin.b < many.layout.margin.b
+    # a figure with a second axis is left to Plotly
+    twin = _yearly([1, 2, 3, 4, 5], yaxis2=dict(overlaying="y", side="right"))
+    assert figures.presize_margins(twin).layout.margin.l == 10
+
+
+@pytest.mark.parametrize("name", list(ALL))
+def test_every_kind_presizes_its_margins(name):
+    """What the pages draw (build_figures) has its margins sized; the builder alone leaves Plotly's."""
+    result = ALL[name]()
+    built, drawn = builder_of(result.indicator.kind)(result), build_figures(result)
+    assert len(built) == len(drawn) and all(f.layout.margin.l == 10 for f in built)   # base_layout's
+    for fig in drawn:
+        assert fig.layout.margin.l >= 10 + 3 * figures._TICK_CHAR_PX, name   # room for its tick labels
+        assert fig.layout.margin.b >= 45 or fig.layout.xaxis.side == "top", name

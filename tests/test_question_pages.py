@@ -1,7 +1,9 @@
 """Question pages (issue 3): every indicator block, targets and verdicts, honest empty states."""
 
+import html
 import json
 import re
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -61,6 +63,22 @@ def _ids_here(at):
     return [c.value for c in at.caption if ID.match(str(c.value))]
 
 
+BADGE = re.compile(r"^:(\w+)-badge\[(?::material/\w+: )?(.+)\]$")
+
+
+def _block_badges(at):
+    """(indicator id, (colour, label of its verdict badge)) of each block drawn, in order."""
+    out, current = [], None
+    for node in at.main:
+        value = str(getattr(node, "value", "") if node.type in ("caption", "markdown") else "")
+        if node.type == "caption" and ID.match(value):
+            current = value
+        elif current and node.type == "markdown" and BADGE.match(value):
+            out.append((current, BADGE.match(value).groups()))
+            current = None
+    return out
+
+
 def _block_ids(at, question):
     """The indicator blocks of every criterion (one tab open at a time)."""
     return across_criteria(at, question, _ids_here)
@@ -81,11 +99,26 @@ def test_default_filters_one_block_per_indicator(app, question):
 @pytest.mark.parametrize("question", REF.questions, ids=lambda q: q.id)
 def test_the_index_links_every_indicator_to_its_block_with_its_verdict(app, question):
     at = _open(app, question)
-    links = {pl.proto.query_string: pl.proto.label for pl in at.get("page_link") if pl.proto.page == question.page}
-    for ind in REF.indicators(question.id):
-        label = links.get(f"indicateur={ind.id}")            # the index line opens the page on the block…
-        assert label is not None and label.startswith(ind.short_label + " "), ind.id
-        assert re.search(r" :(green|blue|orange|red|violet|gray)-badge\[[^]]+\]$", label), label  # …with its verdict
+    index = [h.value for h in at.get("html") if 'class="q-index"' in h.value]
+    assert len(index) == 1 and "doc.__questionIndex" in index[0]      # one element, with its script
+    lines = re.findall(r'<li><a href="\?([^"]*)" data-indicator="([^"]+)" data-anchor="([^"]+)" '
+                       r'data-block="([^"]+)" data-tab="([^"]+)" data-theme="([^"]*)">([^<]+)</a> '
+                       r'<span class="q-badge q-badge-(\w+)">([^<]+)</span></li>', index[0])
+    shown = dict(across_criteria(at, question, _block_badges))
+    assert [line[1] for line in lines] == [i.id for c in question.criteria for _, inds in c.parts() for i in inds]
+    for query, ind_id, anchor_id, block, tab, theme, label, color, verdict in lines:
+        ind = REF.indicator(ind_id)
+        crit = next(c for c in question.criteria if ind in c.indicators)
+        # the line opens the page on the block (its address as a fallback, the page's script otherwise)…
+        assert parse_qs(html.unescape(query)) == {"indicateur": [ind_id]}
+        assert html.unescape(label) == ind.short_label and anchor_id == ind_id.replace(".", "-").lower()
+        assert block == "block-" + ind_id.replace(".", "-")
+        assert html.unescape(tab) == f"{crit.id.split('.')[-1]} · {crit.short_label}"
+        assert html.unescape(theme) == (next(t for t, inds in crit.parts() if ind in inds) or "")
+        # …with its verdict and colour, those of the block's own badge
+        block_color, block_label = shown[ind_id]
+        assert (color, html.unescape(verdict)) == (block_color, block_label.replace("Descriptif, sans cible",
+                                                                                    "Descriptif")), ind_id
     # …and each block has its anchor, in its criterion's tab
     anchors = across_criteria(at, question, lambda t: [h.value.split('id="')[1].split('"')[0]
                                                        for h in t.get("html") if 'class="indicator-anchor"' in h.value])
@@ -99,7 +132,7 @@ def test_a_link_to_an_indicator_opens_the_page_on_its_block(app):
     app.query_params["indicateur"] = "Q3.C2.I1"      # the page's own parameter, given on the page
     at = app.run()
     assert not at.exception, at.exception
-    scripts = [h.value for h in at.get("html") if "scrollIntoView" in h.value]
+    scripts = [h.value for h in at.get("html") if "scrollIntoView" in h.value and "q-index" not in h.value]
     assert len(scripts) == 1 and 'getElementById("q3-c2-i1")' in scripts[0]
     assert any(".st-key-block-Q3-C2-I1 { outline" in h.value for h in at.get("html"))
     # the criterion's tab is the open one: its blocks are drawn, not the first criterion's
@@ -108,7 +141,7 @@ def test_a_link_to_an_indicator_opens_the_page_on_its_block(app):
     app.query_params["indicateur"] = "Q9.C9.I9"
     at = app.run()
     assert not at.exception, at.exception
-    assert not [h for h in at.get("html") if "scrollIntoView" in h.value]
+    assert not [h for h in at.get("html") if "scrollIntoView" in h.value and "q-index" not in h.value]
 
 
 def test_a_criterion_with_themes_draws_one_theme_and_a_link_opens_the_right_one(app):

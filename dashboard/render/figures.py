@@ -288,6 +288,88 @@ def base_layout(fig: go.Figure, *, height: int = HEIGHT, y_title: str | None = N
     return fig
 
 
+# Margins sized before Plotly draws. With ``automargin`` Plotly draws a figure, measures its tick labels
+# and legend, and draws it again when they need more room than the margins give: the second pass was a
+# quarter of a question page's chart time (docs/benchmarks.md). The margins below are an estimate of
+# that room from the figure's own labels (Source Sans at the tick size: about 8 px a character), a
+# little generous; ``automargin`` stays on, so a label wider than the estimate is still never cut.
+_TICK_CHAR_PX = 8.2
+_LEGEND_LINE_PX = 26
+_LEGEND_LINE_CHARS = 95            # as _legend_height: about 4 entries a line
+
+
+def _stack_top(fig: go.Figure) -> float:
+    """The largest value the y axis must show (bars stacked when the figure stacks them)."""
+    stacked: dict = {}
+    top = 0.0
+    stack = fig.layout.barmode in ("stack", "relative")
+    for tr in fig.data:
+        if getattr(tr, "orientation", None) == "h" or tr.y is None:
+            continue
+        ys = pd.to_numeric(pd.Series(list(tr.y)), errors="coerce")
+        if tr.type == "bar" and stack and tr.x is not None:
+            for x, y in zip(list(tr.x), ys):
+                if pd.notna(y) and y > 0:
+                    stacked[x] = stacked.get(x, 0.0) + float(y)
+        elif ys.notna().any():
+            top = max(top, float(ys.abs().max()))
+    return max([top, *stacked.values()])
+
+
+def _y_label_chars(fig: go.Figure) -> int | None:
+    """Characters of the widest y tick label, estimated (None when the axis shows none)."""
+    ya = fig.layout.yaxis
+    if ya.showticklabels is False or ya.visible is False:
+        return None
+    if ya.ticktext:
+        return max(len(str(t)) for t in ya.ticktext)
+    horizontal = [tr for tr in fig.data if getattr(tr, "orientation", None) == "h" and tr.y is not None]
+    if ya.type == "category" or horizontal:
+        labels = [str(v) for tr in (horizontal or fig.data) if tr.y is not None for v in tr.y]
+        return max((len(t) for t in labels), default=None)
+    if "%" in (ya.tickformat or "") or "%" in (ya.ticksuffix or ""):
+        return 5                                              # "100 %"
+    if ya.range is not None and all(v is not None for v in ya.range):
+        top = max(abs(float(v)) for v in ya.range)
+    else:
+        top = _stack_top(fig) * 1.1
+    if not math.isfinite(top) or top < 5:
+        return 3                                              # "0,5", "2,5"
+    step = 10 ** math.floor(math.log10(top))
+    return len(fmt_number(math.ceil(top / step) * step, 0))   # the top tick, rounded up: "10", "2 000"
+
+
+def presize_margins(fig: go.Figure) -> go.Figure:
+    """Left and bottom margins as the tick labels, axis titles and legend below will need them (see
+    above); a figure with several axes, or without automargin, is left as it is."""
+    lay = fig.layout
+    if any(k not in ("xaxis", "yaxis") for k in lay.to_plotly_json() if re.match(r"^[xy]axis\d", k)) \
+            or lay.yaxis.automargin is not True or lay.xaxis.automargin is not True:
+        return fig
+    margin = lay.margin
+    chars = _y_label_chars(fig)
+    if chars is not None:
+        categorical = lay.yaxis.type == "category" or any(getattr(tr, "orientation", None) == "h" for tr in fig.data)
+        left = (18 if categorical else 20) + _TICK_CHAR_PX * chars + (26 if lay.yaxis.title.text else 0)
+        fig.update_layout(margin_l=max(int(margin.l or 0), math.ceil(left)))
+    x_ticks = lay.xaxis.showticklabels is not False
+    bottom = 45 if x_ticks and lay.xaxis.side != "top" else 12
+    if x_ticks and lay.xaxis.side == "top":                  # the x tick labels above the plot
+        fig.update_layout(margin_t=max(int(margin.t or 0), 38))
+    if lay.xaxis.title.text:
+        bottom += 22
+    names = [str(tr.name) for tr in fig.data if tr.name and tr.showlegend is not False]
+    lines = max(1, math.ceil(sum(len(n) + 6 for n in names) / _LEGEND_LINE_CHARS))
+    if lay.showlegend is not False and names and lay.legend.y is not None and lay.legend.y > 1:  # above
+        fig.update_layout(margin_t=max(int(margin.t or 0), 10 + _LEGEND_LINE_PX * lines))
+    if lay.showlegend is not False and names and (lay.legend.y is None or lay.legend.y < 0):
+        plot = (lay.height or HEIGHT) - (margin.t or 0)
+        offset = -(lay.legend.y if lay.legend.y is not None else -0.14)
+        bottom = max(bottom, math.ceil((offset * plot + _LEGEND_LINE_PX * lines + 20) / (1 + offset)))
+    fig.update_layout(margin_b=max(int(margin.b or 0), bottom))
+    return fig
+
+
 def _year_axis(fig: go.Figure, years, *, pad: float = 0.35) -> None:
     """Integer years only (no 2016.5 ticks), and no thousands separator in a year."""
     years = sorted({int(y) for y in years})
@@ -899,7 +981,8 @@ def calendar_figures(result: IndicatorResult) -> list[go.Figure]:
 def comparison_figure(result: IndicatorResult, year: int | None = None) -> go.Figure | None:
     """Ranked horizontal bars of the metropolitan regions for ``year`` (default: the latest), ARA highlighted."""
     try:
-        return _comparison_figure(result, year)
+        fig = _comparison_figure(result, year)
+        return presize_margins(fig) if fig is not None else None
     except Exception:  # noqa: BLE001 - a figure must never break the page
         log.exception("comparison figure of %s could not be built", result.indicator.id)
         return None
@@ -1026,7 +1109,7 @@ def build_figures(result: IndicatorResult) -> list[go.Figure]:
         if figures and spec(result.indicator.kind).yearly:
             _mark_missing_years(figures[0], result)
             _mark_cohort_years(figures[0], result)
-        return figures
+        return [presize_margins(f) for f in figures]
     except Exception:  # noqa: BLE001 - a figure must never break the page; the page shows the table
         log.exception("figures of %s could not be built", result.indicator.id)
         return []

@@ -30,6 +30,7 @@ from dashboard.render.figures import (
     TEXT_COLOR,
     VERDICT_COLORS,
     base_layout,
+    presize_margins,
 )
 
 # Sequential single-hue scale (light = low, dark = high), readable in greyscale.
@@ -262,4 +263,4 @@ def rank_over_time(ranks: pd.DataFrame, label: str) -> go.Figure | None:
     fig.update_xaxes(tickmode="array", tickvals=years, ticktext=[str(y) for y in years],
                      range=[years[0] - 0.4, years[-1] + 0.4], showgrid=False)
     fig.update_yaxes(range=[of + 0.5, 0.3], tickmode="array", tickvals=list(range(1, of + 1)), dtick=1)
-    return fig
+    return presize_margins(fig)

@@ -171,13 +171,11 @@ def anchor(indicator_id: str) -> str:
     return indicator_id.replace(".", "-").lower()
 
 
-def verdict_markdown(result: IndicatorResult) -> str:
-    """The verdict as an inline Markdown badge (the index of a question page)."""
+def verdict_text(result: IndicatorResult) -> tuple[str, str]:
+    """The verdict's label and colour name (the index of a question page)."""
     if result.verdict is None:
-        return (":gray-badge[Descriptif]" if result.indicator.direction == "none"
-                else ":gray-badge[Données insuffisantes]")
-    color, _ = VERDICT_STYLE[result.verdict.code]
-    return f":{color}-badge[{result.verdict.label}]"
+        return ("Descriptif" if result.indicator.direction == "none" else "Données insuffisantes"), "gray"
+    return result.verdict.label, VERDICT_STYLE[result.verdict.code][0]
 
 
 def criterion_tab(criterion) -> str:
@@ -189,25 +187,119 @@ def tabs_key(question_id: str) -> str:
     return f"criteres-{question_id}"
 
 
+# The index's verdict badges (the colours of Streamlit's badges, text dark enough on a projector).
+_INDEX_BADGE = {
+    "green": ("#e6f4ea", "#0f5d26"), "blue": ("#e3effb", "#0b4a8a"), "orange": ("#fff1de", "#7a4100"),
+    "red": ("#fdeceb", "#a1201a"), "violet": ("#f3e8fb", "#5b1f87"), "gray": ("#eeeff1", "#3d4148"),
+}
+INDEX_STYLE = (
+    "<style>"
+    ".q-index p.q-index-title { margin: 0 0 .4rem 0; }"
+    ".q-index .q-index-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(19rem, 1fr));"
+    " gap: .3rem 1.5rem; }"
+    ".q-index h4 { font-size: 1rem; font-weight: 600; margin: .3rem 0 .2rem 0; padding: 0; }"
+    ".q-index ul { list-style: none; margin: 0; padding: 0; }"
+    ".q-index li { margin: 0 0 .25rem 0; padding: 0; line-height: 1.45; }"
+    ".q-index a { color: inherit; text-decoration: none; border-radius: .25rem; padding: .05rem .15rem; }"
+    ".q-index a:hover, .q-index a:focus-visible { background: rgba(0, 99, 203, .08); text-decoration: underline; }"
+    ".q-index .q-badge { display: inline-block; font-size: .8rem; font-weight: 600; padding: 0 .4rem;"
+    " border-radius: .25rem; white-space: nowrap; }"
+    + "".join(f".q-index .q-badge-{name} {{ background: {bg}; color: {fg}; }}"
+              for name, (bg, fg) in _INDEX_BADGE.items())
+    + ".q-index-target { outline: 3px solid #0063CB; outline-offset: 4px; }"
+    "</style>"
+)
+# A click on an index line, in the page: open its criterion's tab (and theme's), then bring the block
+# into view and outline it — no navigation, so no reload of the page's other parts. A modified click
+# (new tab) or a tab that cannot be found follows the link's address (?indicateur=…, focus_on).
+INDEX_JS = """<script>
+(function () {
+  const doc = window.parent ? window.parent.document : document;
+  if (doc.__questionIndex) { return; }
+  doc.__questionIndex = true;
+  const text = (el) => (el.innerText || el.textContent || "").replace(/\\s+/g, " ").trim();
+  function tab(label) {
+    for (const b of doc.querySelectorAll('[data-testid="stTabs"] [role="tab"]')) {
+      if (text(b) === label) { return b; }
+    }
+    return null;
+  }
+  function mark(key) {
+    for (const el of doc.querySelectorAll(".q-index-target")) { el.classList.remove("q-index-target"); }
+    const block = doc.querySelector(".st-key-" + key);
+    if (block) { block.classList.add("q-index-target"); }
+  }
+  function go(link) {
+    const steps = [link.dataset.tab, link.dataset.theme].filter(Boolean);
+    const clicked = new Set();
+    const start = Date.now();
+    (function step() {
+      const el = doc.getElementById(link.dataset.anchor);
+      if (el) {
+        mark(link.dataset.block);
+        el.scrollIntoView({block: "start"});
+        // the charts above it may still be drawing: keep it in view while they do
+        setTimeout(() => el.isConnected && el.scrollIntoView({block: "start"}), 600);
+        setTimeout(() => el.isConnected && el.scrollIntoView({block: "start"}), 1500);
+        return;
+      }
+      for (const label of steps) {
+        const b = tab(label);
+        if (b && b.getAttribute("aria-selected") !== "true" && !clicked.has(label)) {
+          clicked.add(label);
+          b.click();
+          break;
+        }
+      }
+      if (Date.now() - start < 15000) { setTimeout(step, 80); } else { window.location.href = link.href; }
+    })();
+  }
+  doc.addEventListener("click", function (event) {
+    const link = event.target.closest && event.target.closest(".q-index a[data-indicator]");
+    if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) {
+      return;
+    }
+    event.preventDefault();
+    go(link);
+  }, true);
+})();
+</script>"""
+
+
+def index_html(q, by_id: dict, query: dict[str, str]) -> str:
+    """The index of a question page, criterion → indicator with its verdict badge, as one HTML
+    element (one element instead of a link per indicator: the page is drawn faster). Each line is a
+    link to ``?indicateur=<id>`` with the page's other query parameters (the territory, the period),
+    which the script (``INDEX_JS``) follows in the page."""
+    import html
+    from urllib.parse import urlencode
+
+    out = ['<nav class="q-index" aria-label="Sommaire de la question">',
+           '<p class="q-index-title"><strong>Sommaire</strong> — un clic ouvre le critère sur le bloc de '
+           "l'indicateur</p>", '<div class="q-index-grid">']
+    for c in q.criteria:
+        out.append(f"<section><h4>{html.escape(criterion_tab(c))}</h4><ul>")
+        for theme, inds in c.parts():
+            for i in inds:
+                href = "?" + urlencode({**{k: v for k, v in query.items() if k != FOCUS_PARAM}, FOCUS_PARAM: i.id})
+                label, color = verdict_text(by_id[i.id])
+                attrs = {"href": href, "data-indicator": i.id, "data-anchor": anchor(i.id),
+                         "data-block": f"block-{i.id.replace('.', '-')}", "data-tab": criterion_tab(c),
+                         "data-theme": theme or ""}
+                attr_text = " ".join(f'{k}="{html.escape(v)}"' for k, v in attrs.items())
+                out.append(f"<li><a {attr_text}>{html.escape(i.short_label)}</a> "
+                           f'<span class="q-badge q-badge-{color}">{html.escape(label)}</span></li>')
+        out.append("</ul></section>")
+    out.append("</div></nav>")
+    return "".join(out)
+
+
 def question_index(q, by_id: dict) -> None:
     """Criterion → indicator, each with its verdict badge; a click opens the criterion's tab on the
-    indicator's block (``?indicateur=Q3.C2.I1``, in the same session)."""
-    page = f"app_pages/{q.page}.py"
+    indicator's block, in the page (``INDEX_JS``; its address ``?indicateur=Q3.C2.I1`` otherwise)."""
     with st.container(key="question-index", border=True):
-        # a long label wraps (Streamlit cuts a page link's label on one line)
-        st.html("<style>.st-key-question-index [data-testid='stPageLink-NavLink'] { height: auto; }"
-                ".st-key-question-index [data-testid='stPageLink-NavLink'] :is(span, p) { white-space: normal;"
-                " overflow: visible; text-overflow: clip; }</style>")
-        st.markdown("**Sommaire** — un clic ouvre le critère sur le bloc de l'indicateur")
-        per_row = 3
-        for start in range(0, len(q.criteria), per_row):
-            cols = st.columns(per_row, gap="small")
-            for col, c in zip(cols, q.criteria[start:start + per_row]):
-                with col:
-                    st.markdown(f"**{criterion_tab(c)}**")
-                    for i in c.indicators:
-                        st.page_link(page, label=f"{i.short_label} {verdict_markdown(by_id[i.id])}",
-                                     query_params={FOCUS_PARAM: i.id})
+        st.html(INDEX_STYLE + index_html(q, by_id, st.query_params.to_dict()) + INDEX_JS,
+                unsafe_allow_javascript=True)
 
 
 def focus_on(indicator_id: str) -> None:
