@@ -757,3 +757,13 @@ def test_every_kind_presizes_its_margins(name):
     for fig in drawn:
         assert fig.layout.margin.l >= 10 + 3 * figures._TICK_CHAR_PX, name   # room for its tick labels
         assert fig.layout.margin.b >= 45 or fig.layout.xaxis.side == "top", name
+
+
+def test_a_margin_estimate_that_fails_leaves_the_figure_to_plotly(monkeypatch):
+    fig = _yearly([1, 2, 3, 4, 5])
+
+    def broken(_fig):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(figures, "_y_label_chars", broken)
+    assert figures.presize_margins(fig) is fig and fig.layout.margin.l == 10 and fig.layout.yaxis.automargin

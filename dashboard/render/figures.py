@@ -341,9 +341,18 @@ def _y_label_chars(fig: go.Figure) -> int | None:
 
 def presize_margins(fig: go.Figure) -> go.Figure:
     """Left and bottom margins as the tick labels, axis titles and legend below will need them (see
-    above); a figure with several axes, or without automargin, is left as it is."""
+    above); a figure with several axes, or without automargin, is left as it is — and so is one whose
+    estimate fails: an estimate must never cost a chart."""
+    try:
+        return _presize_margins(fig)
+    except Exception:  # noqa: BLE001 - Plotly's automargin still sizes the figure
+        log.exception("margins of a figure could not be estimated")
+        return fig
+
+
+def _presize_margins(fig: go.Figure) -> go.Figure:
     lay = fig.layout
-    if any(k not in ("xaxis", "yaxis") for k in lay.to_plotly_json() if re.match(r"^[xy]axis\d", k)) \
+    if any(re.match(r"^[xy]axis\d", k) for k in lay.to_plotly_json()) \
             or lay.yaxis.automargin is not True or lay.xaxis.automargin is not True:
         return fig
     margin = lay.margin
