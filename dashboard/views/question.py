@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import html
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -178,6 +180,16 @@ def verdict_text(result: IndicatorResult) -> tuple[str, str]:
     return result.verdict.label, VERDICT_STYLE[result.verdict.code][0]
 
 
+# The outline of the block a link led to (?indicateur=, focus_on; a click in the index, INDEX_JS).
+FOCUS_OUTLINE = "outline: 3px solid #0063CB; outline-offset: 4px;"
+
+
+def block_class(indicator_id: str) -> str:
+    """The CSS class Streamlit gives an indicator block's container (key ``block-<id>``), less its
+    ``st-key-`` prefix: ``Q3.C2.I1`` -> ``block-Q3-C2-I1``."""
+    return "block-" + indicator_id.replace(".", "-")
+
+
 def criterion_tab(criterion) -> str:
     """The label of a criterion's tab: ``C2 · Les acteurs connaissent le dispositif``."""
     return f"{criterion.id.split('.')[-1]} · {criterion.short_label}"
@@ -206,7 +218,7 @@ INDEX_STYLE = (
     " border-radius: .25rem; white-space: nowrap; }"
     + "".join(f".q-index .q-badge-{name} {{ background: {bg}; color: {fg}; }}"
               for name, (bg, fg) in _INDEX_BADGE.items())
-    + ".q-index-target { outline: 3px solid #0063CB; outline-offset: 4px; }"
+    + f".q-index-target {{ {FOCUS_OUTLINE} }}"
     "</style>"
 )
 # A click on an index line, in the page: open its criterion's tab (and theme's), then bring the block
@@ -271,9 +283,6 @@ def index_html(q, by_id: dict, query: dict[str, str]) -> str:
     element (one element instead of a link per indicator: the page is drawn faster). Each line is a
     link to ``?indicateur=<id>`` with the page's other query parameters (the territory, the period),
     which the script (``INDEX_JS``) follows in the page."""
-    import html
-    from urllib.parse import urlencode
-
     out = ['<nav class="q-index" aria-label="Sommaire de la question">',
            '<p class="q-index-title"><strong>Sommaire</strong> — un clic ouvre le critère sur le bloc de '
            "l'indicateur</p>", '<div class="q-index-grid">']
@@ -284,7 +293,7 @@ def index_html(q, by_id: dict, query: dict[str, str]) -> str:
                 href = "?" + urlencode({**{k: v for k, v in query.items() if k != FOCUS_PARAM}, FOCUS_PARAM: i.id})
                 label, color = verdict_text(by_id[i.id])
                 attrs = {"href": href, "data-indicator": i.id, "data-anchor": anchor(i.id),
-                         "data-block": f"block-{i.id.replace('.', '-')}", "data-tab": criterion_tab(c),
+                         "data-block": block_class(i.id), "data-tab": criterion_tab(c),
                          "data-theme": theme or ""}
                 attr_text = " ".join(f'{k}="{html.escape(v)}"' for k, v in attrs.items())
                 out.append(f"<li><a {attr_text}>{html.escape(i.short_label)}</a> "
@@ -306,8 +315,7 @@ def focus_on(indicator_id: str) -> None:
     """Bring the block of ``indicator_id`` into view and outline it (the page may still be drawing:
     the script waits for the block, up to 15 s)."""
     target = anchor(indicator_id)
-    st.html(f"<style>.st-key-block-{indicator_id.replace('.', '-')} {{ outline: 3px solid #0063CB; "
-            "outline-offset: 4px; }</style>")
+    st.html(f"<style>.st-key-{block_class(indicator_id)} {{ {FOCUS_OUTLINE} }}</style>")
     st.html(f"""<script>
 (function () {{
   let tries = 0;
