@@ -37,17 +37,23 @@ run-multi: $(STAMP) $(STORE)
 
 # The whole suite on SQLite, then again against a real PostgreSQL server that
 # the test fixture starts from the Debian binaries (skipped off CI when absent).
+# Tests that do not drive a browser run on one worker per CPU (pytest-xdist; each worker has its own
+# stores and, on PostgreSQL, its own server); the browser tests run one at a time, as they time pages.
+WORKERS ?= auto
+PYTEST_PARALLEL := $(BIN)/python -m pytest -n $(WORKERS) --dist worksteal -m "not e2e"
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
-	MAINTIEN_TEST_BACKEND=postgresql $(BIN)/python -m pytest -m "not e2e"
+	$(PYTEST_PARALLEL)
+	$(BIN)/python -m pytest -m e2e
+	MAINTIEN_TEST_BACKEND=postgresql $(PYTEST_PARALLEL)
 
 test-sqlite: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(PYTEST_PARALLEL)
+	$(BIN)/python -m pytest -m e2e
 
 test-postgres: $(STAMP)
-	MAINTIEN_TEST_BACKEND=postgresql $(BIN)/python -m pytest -m "not e2e"
+	MAINTIEN_TEST_BACKEND=postgresql $(PYTEST_PARALLEL)
 
 # After changing a pin in pyproject.toml: a fresh venv from the pins alone, then its freeze.
 lock:

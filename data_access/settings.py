@@ -46,6 +46,12 @@ class Settings(BaseSettings):
                     "in a background thread of the server, when no page is running (dashboard/views/prewarm.py).",
     )
 
+    deferred_charts: bool = Field(
+        default=True, validation_alias="MAINTIEN_DEFERRED_CHARTS",
+        description="Charts below a page's first screen are drawn when they come into view "
+                    "(dashboard/views/ui.py, plotly_chart); false: every chart at once.",
+    )
+
     browser_path: str = Field(
         default="/usr/bin/chromium", validation_alias="BROWSER_PATH",
         description="Chromium used for static charts (kaleido) and PDF bilans; PDF export is disabled without it.",

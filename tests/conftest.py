@@ -34,6 +34,9 @@ BACKEND = os.environ.get("MAINTIEN_TEST_BACKEND", "sqlite")
 # No background warm-up of the page caches in the test process (AppTest shares its caches across
 # tests and stores); the live servers of the browser tests turn it back on (tests/test_e2e.py).
 os.environ["MAINTIEN_PREWARM"] = "false"
+# Every chart drawn at once in AppTest (no browser to report a placeholder in view); the deferral has its own
+# tests, and the live servers of the browser tests keep it on, as served.
+os.environ["MAINTIEN_DEFERRED_CHARTS"] = "false"
 
 
 def skip_or_fail(reason: str):

@@ -13,6 +13,7 @@ import sys
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from dashboard.core.referentiel import load_referentiel
 from dashboard.tools.load import start_server
@@ -22,6 +23,8 @@ pytestmark = pytest.mark.e2e
 
 ARTIFACTS = ROOT / "test-artifacts"
 QUESTIONS = load_referentiel().questions
+# What tests/conftest.py turns off for AppTest, back on as served: the warm-up, the deferred charts.
+AS_SERVED = {"MAINTIEN_PREWARM": "true", "MAINTIEN_DEFERRED_CHARTS": "true"}
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +34,7 @@ def live_app(sample_url, tmp_path_factory):
         pytest.skip("les tests navigateur tournent dans la passe SQLite")
     log = tmp_path_factory.mktemp("server") / "streamlit.log"
     try:
-        proc, base = start_server(sample_url, log, env={"MAINTIEN_PREWARM": "true"})   # as served
+        proc, base = start_server(sample_url, log, env=AS_SERVED)
     except RuntimeError:
         pytest.fail(f"le serveur Streamlit n'a pas démarré : {log.read_text()[-2000:]}")
     yield base
@@ -207,6 +210,62 @@ def test_the_index_opens_a_theme_of_a_criterion_in_the_page(live_app, page):
     _no_error_box(page)
 
 
+def _draw_every_chart(pg) -> int:
+    """Scroll to each chart not drawn yet (its placeholder, dashboard/views/ui.py) until none is left;
+    returns how many there were."""
+    placeholders = pg.locator(".deferred-chart")
+    seen = 0
+    for _ in range(60):
+        left = placeholders.count()
+        if left == 0:
+            return seen
+        try:
+            key = placeholders.first.get_attribute("data-chart", timeout=5_000)
+            placeholders.first.scroll_into_view_if_needed(timeout=5_000)
+        except PlaywrightError:        # drawn meanwhile (it came into view with the one before)
+            continue
+        pg.locator(f'.deferred-chart[data-chart="{key}"]').wait_for(state="detached", timeout=30_000)
+        seen += 1
+    raise AssertionError(f"{placeholders.count()} graphiques jamais dessinés")
+
+
+def test_charts_below_the_first_screen_are_drawn_when_scrolled_to(live_app, page):
+    """Q3 by URL at 1920×1080: the charts far below the first screen wait as placeholders of their
+    height; scrolled to, each is drawn in place (its fragment only: the other charts stay as they were,
+    the page is not loaded again); after a filter change, the charts seen are drawn at once."""
+    q = next(q for q in QUESTIONS if q.id == "Q3")
+    page.goto(f"{live_app}/{q.page}")
+    _settle(page, q.criteria[0].indicators[0].id)
+    page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)
+    placeholders = page.locator(".deferred-chart")
+    assert placeholders.count() >= 2
+    last = placeholders.last
+    assert last.get_attribute("data-root") == "stMain"     # near the view of the main area, which scrolls
+    key = last.get_attribute("data-chart")
+    height = last.bounding_box()["height"]
+    assert 200 <= height <= 900
+    page.evaluate("() => { window.__sameDocument = true;"
+                  " document.querySelectorAll('.js-plotly-plot').forEach(g => { g.__kept = true; }); }")
+    drawn_before = page.locator(".js-plotly-plot").count()
+    last.scroll_into_view_if_needed()
+    chart = page.locator(f".st-key-{key.replace('.', '-')} .js-plotly-plot .main-svg")
+    chart.first.wait_for(timeout=30_000)
+    assert page.locator(f'.deferred-chart[data-chart="{key}"]').count() == 0
+    assert page.locator(".js-plotly-plot").count() > drawn_before
+    # the charts drawn before were not drawn again, in the same document
+    assert page.evaluate("() => window.__sameDocument === true && [...document.querySelectorAll('.js-plotly-plot')]"
+                         ".filter(g => g.__kept).length") == drawn_before
+    assert abs(page.locator(f".st-key-{key.replace('.', '-')}").bounding_box()["height"] - height) < 40
+    _no_error_box(page)
+    # another territory: the chart seen is drawn with the page, no placeholder first
+    page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name="Territoire").click()
+    page.get_by_role("option", name="CME Isère", exact=True).click()
+    _settle(page, "CME Isère")
+    assert page.locator(f'.deferred-chart[data-chart="{key}"]').count() == 0
+    assert page.locator(f".st-key-{key.replace('.', '-')} .js-plotly-plot").count() == 1
+    _no_error_box(page)
+
+
 @pytest.mark.parametrize("question", QUESTIONS, ids=lambda q: q.id)
 def test_question_page(live_app, page, question):
     page.goto(f"{live_app}/{question.page}")
@@ -220,6 +279,7 @@ def test_question_page(live_app, page, question):
             assert index.get_by_role("link", name=ind.short_label).count() >= 1, ind.id
             assert page.get_by_text(ind.id, exact=True).count() == (1 if ind in first else 0), ind.id
     page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)  # charts drawn, not placeholders
+    _draw_every_chart(page)
     # the left margins sized on the server were enough: Plotly drew each chart once, without widening them
     page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].every(g => g._fullLayout)")
     widened = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')]
@@ -331,7 +391,7 @@ def writable_app(sample_url, tmp_path):
         pytest.skip("les tests navigateur tournent dans la passe SQLite")
     copy = tmp_path / "store.sqlite3"
     shutil.copy(sample_url.removeprefix("sqlite:///"), copy)
-    proc, base = start_server(f"sqlite:///{copy}", tmp_path / "streamlit.log")
+    proc, base = start_server(f"sqlite:///{copy}", tmp_path / "streamlit.log", env=AS_SERVED)
     yield base
     _stop(proc)
 

@@ -256,7 +256,7 @@ def render_bilan(filters: Filters) -> None:
             fig = figures.get(q.id)
             if fig is not None:
                 ui.plotly_chart(fig, config=plotly_config(f"{bilan.file_stem}-Q{q.number}"), theme=None,
-                                width="stretch", key=f"bilan-fig-{q.id}")
+                                width="stretch", key=f"bilan-fig-{q.id}", eager=True)
             table = pd.DataFrame([{
                 "Indicateur": line.indicator.id,
                 "Libellé": line.indicator.short_label,

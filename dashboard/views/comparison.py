@@ -232,13 +232,14 @@ def render_regions(filters: Filters) -> None:
     with left:
         fig = region_map(comp, year, region_features(data["all_territories"]), ind.kind)
         if fig is not None:
-            ui.plotly_chart(fig, config=map_config(f"regions-{iid}"), theme=None, width="stretch", key="reg_map")
+            ui.plotly_chart(fig, config=map_config(f"regions-{iid}"), theme=None, width="stretch", key="reg_map",
+                            eager=True)
         st.caption(GEO_CREDIT)
     with right:
         bars = comparison_figure(result, year)
         if bars is not None:
             ui.plotly_chart(bars, config=plotly_config(f"classement-{iid}"), theme=None, width="stretch",
-                            key="reg_bars")
+                            key="reg_bars", eager=True)
     trend = rank_over_time(ranks, "Auvergne-Rhône-Alpes")
     if trend is not None:
         st.markdown("**Position d'Auvergne-Rhône-Alpes au fil des années**")

@@ -65,7 +65,7 @@ def render() -> None:
         st.caption("Part des indicateurs calculables par année : "
                    + " · ".join(f"{y} : {v} %" for y, v in shown.items()))
         ui.plotly_chart(completeness.computability_figure(matrix, terr, q), config=plotly_config(),
-                        key="compl-heatmap")
+                        key="compl-heatmap", eager=True)
         st.caption("Vert : l'indicateur est calculable (nombre de lignes de sa population) ; rose : aucune donnée.")
     with tab3:
         st.markdown("Indicateurs devenus calculables chaque année pour la région : c'est ce que lit le critère de "

@@ -91,7 +91,7 @@ def render_home(filters: Filters) -> None:
     fig = verdict_overview_figure(pd.DataFrame(overview, columns=["question", "verdict", "n"]), compact=True)
     if fig is not None:
         ui.plotly_chart(fig, config=plotly_config("verdicts-par-question"), theme=None, width="stretch",
-                        key="home-overview")
+                        key="home-overview", eager=True)
     st.caption("Verdict par indicateur : pente robuste sur les années de la période, comparée à la cible "
                "du référentiel, rendu seulement sur des effectifs suffisants. Lecture d'ensemble d'une "
                "question : part des indicateurs jugés qui sont atteints ou en bonne voie, avec le nombre "

@@ -178,7 +178,7 @@ def render_meeting(filters: Filters) -> None:
             verdict_badge(result)
             if block.figures:
                 ui.plotly_chart(block.figures[0], config=plotly_config(ind.id), theme=None, width="stretch",
-                                key=f"meeting-fig-{ind.id}")
+                                key=f"meeting-fig-{ind.id}", eager=True)
             st.markdown(result.verdict.reason)
             st.page_link(f"app_pages/{q.page}.py", label="Voir le détail", icon=":material/arrow_forward:",
                          query_params={FOCUS_PARAM: ind.id})

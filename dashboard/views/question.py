@@ -330,7 +330,10 @@ def focus_on(indicator_id: str) -> None:
 </script>""", unsafe_allow_javascript=True)
 
 
-def indicator_block(block: Block, filters: Filters | None = None, comments: pd.DataFrame | None = None) -> None:
+def indicator_block(block: Block, filters: Filters | None = None, comments: pd.DataFrame | None = None,
+                    eager: bool = True) -> None:
+    """One indicator's block; its charts drawn at once when ``eager`` (the first block of the open tab, the
+    block a link led to), else when they come into view (``ui.plotly_chart``)."""
     result = block.result
     ind: Indicator = result.indicator
     with st.container(border=True, key=f"block-{ind.id}"):
@@ -351,7 +354,7 @@ def indicator_block(block: Block, filters: Filters | None = None, comments: pd.D
                 if i == 0 and mine is not None and not mine.empty:   # the comments on the yearly chart
                     fig = with_comments(fig, result, mine)
                 ui.plotly_chart(fig, config=plotly_config(ind.id), theme=None, width="stretch",
-                                key=f"fig-{ind.id}-{i}")
+                                key=f"fig-{ind.id}-{i}", eager=eager and i == 0)
             if block.comparison is not None:
                 # drawn when opened: a criterion's page draws its own charts first (issue 14, speed)
                 regions = st.expander("Comparaison avec les autres régions métropolitaines"
@@ -477,8 +480,11 @@ def render_question(question_id: str, filters: Filters) -> None:
             st.caption(f"{c.id} · {roll_up([by_id[i.id] for i in c.indicators]).short()}")
             for part in _open_parts(c, focus):
                 with part.container:
-                    for block in indicator_blocks(question_id, part.ids, filters.cache_key(), ui.data_version()):
-                        indicator_block(block, filters, page_comments)
+                    # the first screen's chart at once, the others when they come into view
+                    for n, block in enumerate(indicator_blocks(question_id, part.ids, filters.cache_key(),
+                                                               ui.data_version())):
+                        indicator_block(block, filters, page_comments,
+                                        eager=n == 0 or block.result.indicator.id == focus)
                     if focus in part.ids:
                         focus_on(focus)
 

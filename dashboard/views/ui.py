@@ -155,9 +155,18 @@ def question_pages() -> list:
     ]
 
 
-def plotly_chart(figure, **kwargs):
+def plotly_chart(figure, *, eager: bool = False, **kwargs):
     """``st.plotly_chart`` for every chart of the app, given a figure or a figure dict that the page
-    caches share between sessions.
+    caches share between sessions; drawn when it comes into view unless ``eager``.
+
+    **Drawn when looked at** (issue 14: a page is drawn in ≤ 1,5 s). A chart with a ``key`` that is
+    not ``eager`` is first sent as a placeholder of the chart's height (:func:`deferred_component`);
+    when the placeholder comes within half a screen's height of the view, its script asks the server for
+    the chart, which redraws that chart's fragment only (``st.fragment``) — the page is not run again.
+    A chart once drawn in a session is drawn at once on later runs (a filter change redraws what the
+    user has seen). Pages pass ``eager=True`` for the charts on their first screen. With
+    ``MAINTIEN_DEFERRED_CHARTS=false`` every chart is drawn at once (the AppTest suite runs so; the
+    deferral has its own tests). docs/architecture.md, "Charts drawn when looked at".
 
     Streamlit validates a dict by building a Plotly figure from it, and Plotly's validation takes each
     trace's ``type`` out of the dict it is given and puts it back afterwards
@@ -166,11 +175,119 @@ def plotly_chart(figure, **kwargs):
     a bar chart failed with "Invalid property … scatter.Marker: 'pattern'" under 20 simulated users
     (docs/benchmarks.md). Each draw gets its own copy; the cache's dict is never handed over.
     """
+    from data_access.settings import get_settings
+
+    key = kwargs.get("key")
+    # a chart the user selects in (the maps) reruns the page, not a fragment: drawn at once
+    selectable = kwargs.get("on_select", "ignore") != "ignore"
+    if eager or key is None or selectable or not get_settings().deferred_charts or key in drawn_charts():
+        return _draw_chart(figure, **kwargs)
+    _deferred_chart(figure, kwargs)
+    return None
+
+
+def _draw_chart(figure, **kwargs):
     import copy
 
     if isinstance(figure, dict):
         figure = copy.deepcopy(figure)
     return st.plotly_chart(figure, **kwargs)
+
+
+DRAWN_CHARTS = "_charts_drawn"       # session state: the keys of the charts drawn once in this session
+DEFAULT_CHART_HEIGHT = 450           # Plotly's own default, for a figure that gives none
+
+
+def drawn_charts() -> set:
+    return st.session_state.setdefault(DRAWN_CHARTS, set())
+
+
+def figure_height(figure) -> int:
+    """The height the chart will take, for its placeholder (no jump when it is drawn)."""
+    layout = figure.get("layout", {}) if isinstance(figure, dict) else figure.layout
+    height = layout.get("height") if isinstance(layout, dict) else layout.height
+    return int(height or DEFAULT_CHART_HEIGHT)
+
+
+DEFERRED_HTML = '<div class="deferred-chart" role="img" aria-label="Graphique en attente d’affichage">' \
+                "<span>Graphique dessiné à son affichage…</span></div>"
+DEFERRED_CSS = """
+.deferred-chart { display: flex; align-items: center; justify-content: center; box-sizing: border-box;
+  border: 1px dashed #c8ccd4; border-radius: 6px; background: #f7f8fa; color: #6b7280;
+  font: 0.9rem "Source Sans", sans-serif; }
+"""
+# The placeholder's script: its height from the data; one trigger ("seen") when it comes within half a
+# screen's height of the view. Streamlit's main section scrolls, not the window: it is the observer's
+# root, so that the margin applies (with the viewport as root, the section's clipping would hide it).
+DEFERRED_JS = """
+export default function ({ parentElement, data, setTriggerValue }) {
+  const box = parentElement.querySelector(".deferred-chart");
+  if (!box) { return; }
+  box.style.height = data.height + "px";
+  box.dataset.chart = data.chart;
+  let root = null;     // Streamlit's main section, which scrolls (the viewport, should it change)
+  for (let node = box.parentNode; node && !root; node = node.parentNode || node.host) {
+    if (node.nodeType === 1 && node.dataset.testid === "stMain") { root = node; }
+  }
+  box.dataset.root = root ? "stMain" : "viewport";
+  // One chart asked for at a time, page-wide: of two fragment runs asked for at once, Streamlit ran one
+  // (seen on Q3: two placeholders coming into view together, one chart drawn). The next waits until the
+  // previous placeholder is replaced by its chart (at most 3 s); a placeholder still there 3 s after its
+  // request asks again.
+  const line = (window.__maintienDeferredCharts = window.__maintienDeferredCharts || { box: null, at: 0 });
+  let asked = 0;
+  const ask = () => {
+    if (!box.isConnected) { return; }                  // drawn, or another page
+    const other = line.box;
+    if (other && other !== box && other.isConnected && performance.now() - line.at < 3000) {
+      setTimeout(ask, 40);
+      return;
+    }
+    line.box = box;
+    line.at = performance.now();
+    asked += 1;
+    box.dataset.asked = String(asked);
+    setTriggerValue("seen", asked);
+    setTimeout(ask, 3000);
+  };
+  let sent = false;
+  const send = () => {
+    if (sent) { return; }
+    sent = true;
+    observer.disconnect();
+    ask();
+  };
+  const margin = Math.round(((root ? root.clientHeight : window.innerHeight) || 800) / 2);
+  const observer = new IntersectionObserver(
+    (entries) => { if (entries.some((e) => e.isIntersecting)) { send(); } },
+    { root, rootMargin: margin + "px 0px " + margin + "px 0px" });
+  observer.observe(box);
+  return () => observer.disconnect();
+}
+"""
+_DEFERRED = None
+
+
+def deferred_component():
+    """The placeholder of a chart not drawn yet (Streamlit custom component v2, in the page's
+    document, no iframe); registered once per process."""
+    global _DEFERRED
+    if _DEFERRED is None:
+        _DEFERRED = st.components.v2.component("maintien_deferred_chart", html=DEFERRED_HTML, css=DEFERRED_CSS,
+                                               js=DEFERRED_JS)
+    return _DEFERRED
+
+
+@st.fragment
+def _deferred_chart(figure, kwargs: dict) -> None:
+    """One chart's fragment: its placeholder until seen, then the chart (a fragment rerun)."""
+    key = kwargs["key"]
+    if key in drawn_charts():
+        _draw_chart(figure, **kwargs)
+        return
+    height = figure_height(figure)
+    deferred_component()(key=f"deferred-{key}", data={"height": height, "chart": key}, height=height,
+                         on_seen_change=lambda: drawn_charts().add(key))
 
 
 def folded(label: str, key: str, **kwargs):
