@@ -209,6 +209,8 @@ def browser_table(scales: list[int], runs: int, work_dir: Path) -> str:
         lines.append(f"| `{path}` | " + " | ".join(cells) + " |")
     lines.append(f"| territory change on `{BROWSER_CHANGE_PAGE}`, first time / again | " + " | ".join(
         f"{results[s][1]:.2f} s | {results[s][2]:.2f} s | —" for s in scales) + " |")
+    lines.append(f"| last chart of `{BROWSER_CHANGE_PAGE}` scrolled to, until drawn | " + " | ".join(
+        ("—" if results[s][4] is None else f"{results[s][4]:.2f} s") + " | — | —" for s in scales) + " |")
     lines += ["", "The server's background warm-up of every territory's pages (dashboard/views/prewarm.py), from "
               "its start to its end, waited for before the visits: " + ", ".join(
                   f"scale {s}: {results[s][3]:.0f} s" for s in scales if results[s][3] is not None) + "."]

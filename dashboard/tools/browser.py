@@ -55,6 +55,11 @@ _POLL = """
     if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
     for (const c of document.querySelectorAll('[data-testid="stPlotlyChart"]'))
       if (!c.querySelector('.main-svg')) return false;
+    // a chart still waiting as a placeholder (dashboard/views/ui.py) on the screen: not drawn yet
+    for (const host of document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')) {
+      const r = host.shadowRoot && host.shadowRoot.querySelector('.deferred-chart') && host.getBoundingClientRect();
+      if (r && r.bottom > 0 && r.top < window.innerHeight && r.right > 0 && r.left < window.innerWidth) return false;
+    }
     return true;
   };
   const w = window;
@@ -140,6 +145,33 @@ def _territory_change(page, base: str, path: str, label: str) -> float:
     return (page.evaluate("() => window.__bench.done") - start) / 1000
 
 
+# Scrolls the last chart placeholder of the page into view; resolves with the milliseconds until its chart
+# has its SVG (or -1 after 60 s, or with no placeholder on the page).
+_SCROLL_TO_LAST_CHART = """() => new Promise((resolve) => {
+  const hosts = [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')]
+    .filter((h) => h.shadowRoot && h.shadowRoot.querySelector('.deferred-chart'));
+  if (!hosts.length) { resolve(-1); return; }
+  const key = hosts[hosts.length - 1].shadowRoot.querySelector('.deferred-chart').dataset.chart;
+  const css = '.st-key-' + key.replace(/[^a-zA-Z0-9_-]/g, '-') + ' .main-svg';
+  const t0 = performance.now();
+  hosts[hosts.length - 1].scrollIntoView({block: 'center'});
+  const tick = () => {
+    if (document.querySelector(css)) { resolve(performance.now() - t0); }
+    else if (performance.now() - t0 > 60000) { resolve(-1); }
+    else { requestAnimationFrame(tick); }
+  };
+  requestAnimationFrame(tick);
+})"""
+
+
+def _chart_scrolled_to(page, base: str, path: str) -> float | None:
+    """Seconds from scrolling the page's last chart not drawn yet into view until it is drawn (a chart
+    below the first screen is drawn when it comes into view: dashboard/views/ui.py), or None."""
+    _visit(page, base, path)
+    ms = page.evaluate(_SCROLL_TO_LAST_CHART)
+    return None if ms < 0 else ms / 1000
+
+
 def _wait_prewarm(log: Path, timeout: float = 3600) -> float:
     """Seconds the server's background warm-up took, read from its log line once it has ended."""
     deadline = time.monotonic() + timeout
@@ -153,10 +185,12 @@ def _wait_prewarm(log: Path, timeout: float = 3600) -> float:
 
 def measure(database_url: str, pages: list[str], runs: int, change_page: str,
             change_labels: tuple[str, str] = ("CME Loire", "Isère (38)"), prewarm: bool = True,
-            ) -> tuple[list[PageTime], float, float, float | None]:
+            ) -> tuple[list[PageTime], float, float, float | None, float | None]:
     """Median drawn time of each page (after one warm-up visit of every page), and of a territory
-    change on ``change_page`` the first time for each territory and then again, and the seconds of
-    the server's background warm-up (None without it); the server is started and stopped here."""
+    change on ``change_page`` the first time for each territory and then again, the seconds of
+    the server's background warm-up (None without it), and the median time until the last chart of
+    ``change_page``, scrolled to, is drawn (None if every chart was drawn with the page); the server is
+    started and stopped here."""
     from playwright.sync_api import sync_playwright
 
     log = Path(tempfile.mkstemp(prefix="maintien-bench-", suffix=".log")[1])
@@ -188,6 +222,10 @@ def measure(database_url: str, pages: list[str], runs: int, change_page: str,
             # the first change to each territory computes its indicators; later ones read the caches
             first, repeat = statistics.median(changes[:2]), statistics.median(changes[2:])
             print(f"  browser territory change on {change_page}: {first:.2f} s first time, {repeat:.2f} s again")
+            scrolls = [t for t in (_chart_scrolled_to(page, base, change_page) for _ in range(runs)) if t is not None]
+            scrolled = statistics.median(scrolls) if scrolls else None
+            if scrolled is not None:
+                print(f"  browser last chart of {change_page} scrolled to: drawn in {scrolled:.2f} s")
             context.close()
             browser.close()
     finally:
@@ -197,4 +235,4 @@ def measure(database_url: str, pages: list[str], runs: int, change_page: str,
         except Exception:  # noqa: BLE001 - a stuck server is killed
             proc.kill()
         log.unlink(missing_ok=True)
-    return out, first, repeat, warmed
+    return out, first, repeat, warmed, scrolled
