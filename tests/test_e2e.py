@@ -239,6 +239,10 @@ def test_charts_below_the_first_screen_are_drawn_when_scrolled_to(live_app, page
     page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)
     placeholders = page.locator(".deferred-chart")
     assert placeholders.count() >= 2
+    # what is on the first screen gets drawn; what waits is below it
+    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stBidiComponentIsolated"]')]
+        .filter((h) => h.shadowRoot && h.shadowRoot.querySelector('.deferred-chart'))
+        .every((h) => h.getBoundingClientRect().top >= window.innerHeight)""", timeout=30_000)
     last = placeholders.last
     assert last.get_attribute("data-root") == "stMain"     # near the view of the main area, which scrolls
     key = last.get_attribute("data-chart")

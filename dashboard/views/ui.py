@@ -161,8 +161,9 @@ def plotly_chart(figure, *, eager: bool = False, **kwargs):
 
     **Drawn when looked at** (issue 14: a page is drawn in ≤ 1,5 s). A chart with a ``key`` that is
     not ``eager`` is first sent as a placeholder of the chart's height (:func:`deferred_component`);
-    when the placeholder comes within half a screen's height of the view, its script asks the server for
-    the chart, which redraws that chart's fragment only (``st.fragment``) — the page is not run again.
+    when the placeholder comes into view (half a screen ahead once the user scrolls), its script asks
+    the server for the chart, which redraws that chart's fragment only (``st.fragment``) — the page is
+    not run again.
     A chart once drawn in a session is drawn at once on later runs (a filter change redraws what the
     user has seen). Pages pass ``eager=True`` for the charts on their first screen. With
     ``MAINTIEN_DEFERRED_CHARTS=false`` every chart is drawn at once (the AppTest suite runs so; the
@@ -216,9 +217,11 @@ DEFERRED_CSS = """
   border: 1px dashed #c8ccd4; border-radius: 6px; background: #f7f8fa; color: #6b7280;
   font: 0.9rem "Source Sans", sans-serif; }
 """
-# The placeholder's script: its height from the data; one trigger ("seen") when it comes within half a
-# screen's height of the view. Streamlit's main section scrolls, not the window: it is the observer's
-# root, so that the margin applies (with the viewport as root, the section's clipping would hide it).
+# The placeholder's script: its height from the data; one trigger ("seen") when it comes into view, or,
+# once the user has scrolled, within half a screen's height of the view (a chart just below the first
+# screen is not drawn with the page: on the comparison page that cost 0,5 s by URL). Streamlit's main
+# section scrolls, not the window: it is the observer's root, so that the margin applies (with the
+# viewport as root, the section's clipping would hide it).
 DEFERRED_JS = """
 export default function ({ parentElement, data, setTriggerValue }) {
   const box = parentElement.querySelector(".deferred-chart");
@@ -251,18 +254,27 @@ export default function ({ parentElement, data, setTriggerValue }) {
     setTimeout(ask, 3000);
   };
   let sent = false;
+  let observer = null;
   const send = () => {
     if (sent) { return; }
     sent = true;
     observer.disconnect();
     ask();
   };
-  const margin = Math.round(((root ? root.clientHeight : window.innerHeight) || 800) / 2);
-  const observer = new IntersectionObserver(
-    (entries) => { if (entries.some((e) => e.isIntersecting)) { send(); } },
-    { root, rootMargin: margin + "px 0px " + margin + "px 0px" });
-  observer.observe(box);
-  return () => observer.disconnect();
+  const observe = (margin) => {
+    if (observer) { observer.disconnect(); }
+    observer = new IntersectionObserver(
+      (entries) => { if (entries.some((e) => e.isIntersecting)) { send(); } },
+      { root, rootMargin: margin + "px 0px " + margin + "px 0px" });
+    observer.observe(box);
+  };
+  // What is on screen first; once the user scrolls, half a screen ahead too (drawn before it is reached).
+  observe(0);
+  const scroller = root || window;
+  const half = () => Math.round(((root ? root.clientHeight : window.innerHeight) || 800) / 2);
+  const ahead = () => { if (!sent) { observe(half()); } };
+  scroller.addEventListener("scroll", ahead, { once: true, passive: true });
+  return () => { observer.disconnect(); scroller.removeEventListener("scroll", ahead); };
 }
 """
 _DEFERRED = None
