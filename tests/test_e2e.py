@@ -231,8 +231,8 @@ def _draw_every_chart(pg) -> int:
 
 def test_charts_below_the_first_screen_are_drawn_when_scrolled_to(live_app, page):
     """Q3 by URL at 1920×1080: the charts far below the first screen wait as placeholders of their
-    height; scrolled to, each is drawn in place (its fragment only: the other charts stay as they were,
-    the page is not loaded again); after a filter change, the charts seen are drawn at once."""
+    height; scrolled to, each is drawn in place (the other charts stay as they were, the page is not
+    loaded again); after a filter change, the charts seen are drawn at once."""
     q = next(q for q in QUESTIONS if q.id == "Q3")
     page.goto(f"{live_app}/{q.page}")
     _settle(page, q.criteria[0].indicators[0].id)

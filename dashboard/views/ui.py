@@ -162,8 +162,9 @@ def plotly_chart(figure, *, eager: bool = False, **kwargs):
     **Drawn when looked at** (issue 14: a page is drawn in ≤ 1,5 s). A chart with a ``key`` that is
     not ``eager`` is first sent as a placeholder of the chart's height (:func:`deferred_component`);
     when the placeholder comes into view (half a screen ahead once the user scrolls), its script asks
-    the server for the chart, which redraws that chart's fragment only (``st.fragment``) — the page is
-    not run again.
+    for it — with the other charts that came into view at the same time — and the page runs again,
+    drawing them. (A fragment per chart ran only that chart, but Streamlit 1.67 then sent a later
+    click on a criterion's tab as a run of that fragment, so the tab opened empty.)
     A chart once drawn in a session is drawn at once on later runs (a filter change redraws what the
     user has seen). Pages pass ``eager=True`` for the charts on their first screen. With
     ``MAINTIEN_DEFERRED_CHARTS=false`` every chart is drawn at once (the AppTest suite runs so; the
@@ -233,24 +234,27 @@ export default function ({ parentElement, data, setTriggerValue }) {
     if (node.nodeType === 1 && node.dataset.testid === "stMain") { root = node; }
   }
   box.dataset.root = root ? "stMain" : "viewport";
-  // One chart asked for at a time, page-wide: of two fragment runs asked for at once, Streamlit ran one
-  // (seen on Q3: two placeholders coming into view together, one chart drawn). The next waits until the
-  // previous placeholder is replaced by its chart (at most 3 s); a placeholder still there 3 s after its
-  // request asks again.
-  const line = (window.__maintienDeferredCharts = window.__maintienDeferredCharts || { box: null, at: 0 });
+  // One request at a time, page-wide, naming every chart that came into view meanwhile: the page runs
+  // once for them all. The next request waits until the previous placeholder is replaced by its chart
+  // (at most 3 s); a placeholder still there 3 s after its request asks again.
+  const line = (window.__maintienDeferredCharts = window.__maintienDeferredCharts
+                || { box: null, at: 0, wanted: new Set() });
   let asked = 0;
   const ask = () => {
     if (!box.isConnected) { return; }                  // drawn, or another page
+    line.wanted.add(data.chart);
     const other = line.box;
     if (other && other !== box && other.isConnected && performance.now() - line.at < 3000) {
       setTimeout(ask, 40);
       return;
     }
+    const charts = [...line.wanted];
+    line.wanted.clear();
     line.box = box;
     line.at = performance.now();
     asked += 1;
     box.dataset.asked = String(asked);
-    setTriggerValue("seen", asked);
+    setTriggerValue("seen", charts);
     setTimeout(ask, 3000);
   };
   let sent = false;
@@ -259,7 +263,8 @@ export default function ({ parentElement, data, setTriggerValue }) {
     if (sent) { return; }
     sent = true;
     observer.disconnect();
-    ask();
+    line.wanted.add(data.chart);
+    setTimeout(ask, 60);          // the charts coming into view with this one go in the same request
   };
   const observe = (margin) => {
     if (observer) { observer.disconnect(); }
@@ -290,16 +295,21 @@ def deferred_component():
     return _DEFERRED
 
 
-@st.fragment
 def _deferred_chart(figure, kwargs: dict) -> None:
-    """One chart's fragment: its placeholder until seen, then the chart (a fragment rerun)."""
+    """A chart's placeholder; its trigger names the charts that came into view, which the page's next
+    run (the trigger's own) draws."""
     key = kwargs["key"]
-    if key in drawn_charts():
-        _draw_chart(figure, **kwargs)
-        return
     height = figure_height(figure)
-    deferred_component()(key=f"deferred-{key}", data={"height": height, "chart": key}, height=height,
-                         on_seen_change=lambda: drawn_charts().add(key))
+    component_key = f"deferred-{key}"
+    deferred_component()(key=component_key, data={"height": height, "chart": key}, height=height,
+                         on_seen_change=lambda: _seen(component_key))
+
+
+def _seen(component_key: str) -> None:
+    """Trigger callback: the charts named are drawn from now on in this session."""
+    state = st.session_state.get(component_key) or {}
+    charts = state.get("seen") if hasattr(state, "get") else getattr(state, "seen", None)
+    drawn_charts().update(str(c) for c in (charts or []))
 
 
 def folded(label: str, key: str, **kwargs):
