@@ -180,7 +180,7 @@ def plotly_chart(figure, *, eager: bool = False, **kwargs):
     from data_access.settings import get_settings
 
     key = kwargs.get("key")
-    # a chart the user selects in (the maps) reruns the page, not a fragment: drawn at once
+    # a chart the user selects in (the maps) is drawn at once: a click on it must find it there
     selectable = kwargs.get("on_select", "ignore") != "ignore"
     if eager or key is None or selectable or not get_settings().deferred_charts or key in drawn_charts():
         return _draw_chart(figure, **kwargs)
