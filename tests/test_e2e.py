@@ -314,7 +314,8 @@ def test_changing_the_territory_updates_the_url_and_the_page(live_app, page):
 def test_a_link_reproduces_the_view(live_app, page):
     page.goto(f"{live_app}/q2_diagnostics_plans?territoire=CME+Loire&periode=2017&periode=2019")
     _settle(page, "Question 2")
-    assert page.get_by_text("Sélection : 2017-2019 · CME Loire").first.is_visible()
+    # waited for, not read at once: a chart coming into view may run the page again meanwhile
+    page.get_by_text("Sélection : 2017-2019 · CME Loire").first.wait_for(state="visible", timeout=30_000)
     _no_error_box(page)
 
 

@@ -354,7 +354,7 @@ def indicator_block(block: Block, filters: Filters | None = None, comments: pd.D
                 if i == 0 and mine is not None and not mine.empty:   # the comments on the yearly chart
                     fig = with_comments(fig, result, mine)
                 ui.plotly_chart(fig, config=plotly_config(ind.id), theme=None, width="stretch",
-                                key=f"fig-{ind.id}-{i}", eager=eager and i == 0)
+                                key=f"fig-{ind.id}-{i}", eager=eager)
             if block.comparison is not None:
                 # drawn when opened: a criterion's page draws its own charts first (issue 14, speed)
                 regions = st.expander("Comparaison avec les autres régions métropolitaines"
