@@ -239,7 +239,6 @@ export default function ({ parentElement, data, setTriggerValue }) {
   // (at most 3 s); a placeholder still there 3 s after its request asks again.
   const line = (window.__maintienDeferredCharts = window.__maintienDeferredCharts
                 || { box: null, at: 0, wanted: new Set() });
-  let asked = 0;
   const ask = () => {
     if (!box.isConnected) { return; }                  // drawn, or another page
     line.wanted.add(data.chart);
@@ -252,8 +251,6 @@ export default function ({ parentElement, data, setTriggerValue }) {
     line.wanted.clear();
     line.box = box;
     line.at = performance.now();
-    asked += 1;
-    box.dataset.asked = String(asked);
     setTriggerValue("seen", charts);
     setTimeout(ask, 3000);
   };
